@@ -208,3 +208,34 @@ def test_padded_qwen2_matrices_survive(tmp_path):
         m.generate(**ids, max_new_tokens=2, do_sample=False).shape[1]
         == ids["input_ids"].shape[1] + 2
     )
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16, torch.float32])
+def test_mapping_precision_follows_the_output_dtype(dtype):
+    """bf16/fp16 rows are mapped in float32, float32 rows in float64: either way the result is
+    the float64 product rounded to the output dtype, give or take one unit in the last place."""
+    from langadapt.propagate.stage import _apply
+
+    g = torch.Generator().manual_seed(0)
+    donor = torch.randn(300, 64, generator=g).to(dtype)
+    D = torch.eye(64, dtype=torch.float64) + 0.1 * torch.randn(64, 64, generator=g, dtype=torch.float64)
+    got = _apply(donor, D, 1.0, dtype, 320, 300)
+    ref = donor.to(torch.float64) @ D
+    assert got.dtype == dtype and got.shape == (320, 64)
+    ulp = torch.finfo(dtype).eps * ref.abs().clamp_min(torch.finfo(dtype).tiny)
+    assert ((got[:300].to(torch.float64) - ref).abs() <= ulp).all()
+    assert torch.equal(got[300:], got[:300].float().mean(0).to(dtype).expand(20, 64))
+
+
+def test_conversion_reuses_the_base_gram_across_instruct_models(lep):
+    """A second instruct model of the same base reuses x^T M x and gets the same D as alone."""
+    T = load_transform(lep["donor"] / "init_transform.safetensors")
+    b, rows = _w(lep["base"], KEY), torch.arange(T.shape[0])
+    g = torch.Generator().manual_seed(3)
+    insts = [b + 0.01 * torch.randn(b.shape, generator=g) for _ in range(2)]
+    shared: dict = {}
+    together = [conversion(FitInputs(b, y, T, rows, rows[:1], shared=shared)) for y in insts]
+    assert {"m", "ata", "t"} <= set(shared)
+    for y, (D, q) in zip(insts, together):
+        alone, q_alone = conversion(FitInputs(b, y, T, rows, rows[:1]))
+        assert torch.equal(D, alone) and q == q_alone

@@ -27,8 +27,10 @@ def conversion(x: FitInputs) -> tuple[torch.Tensor, dict]:
     """
     if x.T is None:
         raise ModelError("conversion needs the init transform T (init_transform.safetensors)")
-    t = select_rows(x.T, x.fit_rows)
+    if "t" not in x.shared:
+        x.shared["t"] = select_rows(x.T, x.fit_rows)
+    t = x.shared["t"]
     ne = NormalEquations(x.base.shape[1])
-    ne.add_gram(t, x.base, x.inst)
+    ne.add_gram(t, x.base, x.inst, shared=x.shared)
     d = ne.solve(x.ridge)
     return d, ne.quality(d)

@@ -178,9 +178,10 @@ def run(
     results: dict[str, dict] = {p.name: {} for p in instruct}
     for key in keys:  # one matrix at a time keeps peak memory at ~4 vocab-sized matrices
         b, d = cks[base].get(key), cks[donor].get(key)
+        shared: dict = {}  # what the fit of this matrix needs from the base alone, computed once
         for p in instruct:
             inst = cks[p].get(key)
-            D, quality = fit_method(FitInputs(b, inst, T, fit_rows, shared_old, ridge))
+            D, quality = fit_method(FitInputs(b, inst, T, fit_rows, shared_old, ridge, shared))
             replace[p][key] = _apply(d, D, scale, inst.dtype, out_rows, len(new))
             for i, k in specials[p]:
                 replace[p][key][i] = inst[k]
@@ -223,19 +224,26 @@ def _apply(
     rows: int,
     n_tokens: int,
 ) -> torch.Tensor:
-    """donor `[donor_rows, hidden]` @ ((1 - scale) I + scale D), padded to `rows`, in `dtype`."""
+    """donor `[donor_rows, hidden]` @ ((1 - scale) I + scale D), padded to `rows`, in `dtype`.
+
+    The product runs in float32 when the output is bf16/fp16: float32 carries 16 more mantissa
+    bits than the result keeps, and it halves the largest cost of a 7B propagate (two
+    `[55k, 4096] @ [4096, 4096]` products). float32 and float64 outputs get float64.
+    """
     out = torch.empty(rows, donor.shape[1], dtype=dtype)
     if D is None or scale == 0:
         out[: donor.shape[0]] = donor.to(dtype)
     else:
-        m = scale * D + (1 - scale) * torch.eye(D.shape[0], dtype=torch.float64)
+        wide = torch.float64 if dtype in (torch.float32, torch.float64) else torch.float32
+        m = (scale * D + (1 - scale) * torch.eye(D.shape[0], dtype=torch.float64)).to(wide)
         for a in tqdm(
             range(0, donor.shape[0], CHUNK),
             desc="map rows",
             leave=False,
             disable=donor.shape[0] <= 8 * CHUNK,
         ):
-            out[a : a + CHUNK] = (donor[a : a + CHUNK].to(torch.float64) @ m).to(dtype)
+            chunk = donor[a : a + CHUNK]
+            out[a : a + len(chunk)] = (chunk.to(wide) @ m).to(dtype)
     if rows > donor.shape[0]:  # padding rows: the mean of the token rows
         out[donor.shape[0] :] = out[:n_tokens].to(torch.float32).mean(0).to(dtype)
     return out
