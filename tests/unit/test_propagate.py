@@ -218,7 +218,9 @@ def test_mapping_precision_follows_the_output_dtype(dtype):
 
     g = torch.Generator().manual_seed(0)
     donor = torch.randn(300, 64, generator=g).to(dtype)
-    D = torch.eye(64, dtype=torch.float64) + 0.1 * torch.randn(64, 64, generator=g, dtype=torch.float64)
+    D = torch.eye(64, dtype=torch.float64) + 0.1 * torch.randn(
+        64, 64, generator=g, dtype=torch.float64
+    )
     got = _apply(donor, D, 1.0, dtype, 320, 300)
     ref = donor.to(torch.float64) @ D
     assert got.dtype == dtype and got.shape == (320, 64)
