@@ -50,7 +50,10 @@ def world(tmp_path) -> Path:
     )
     _dump(
         root / "eval/facts.en.jsonl",
-        [{"id": f"f{i}", "question": text[i], "answer": "the sun"} for i in range(5)],
+        [
+            {"id": f"f{i}", "question": text[i], "answer": "the sun", "answers": ["the sun"]}
+            for i in range(5)
+        ],
     )
     _dump(
         root / "eval/copy_sentence.en.jsonl", [{"id": f"s{i}", "text": text[i]} for i in range(5)]

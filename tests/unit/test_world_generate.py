@@ -150,6 +150,14 @@ def test_fact_answers_derivable_from_the_kb_and_learnable_from_pretraining(world
             name = r["subject"] if lang == "en" else ru_name(r["subject"], "nom")
             mine = [p for p in paragraphs if name in p]
             assert len(mine) == 1 and r["answer"] in mine[0], r
+            # the exact answers: the short one, then the pronoun and the named sentence, each of
+            # them a sentence of the person's full description with the short answer in it
+            short, pron, named = r["answers"]
+            assert short == r["answer"] and pron != named
+            first = r["subject"].split()[0] if lang == "en" else name.split()[0][:3]
+            assert first in named and first not in pron, r
+            for sentence in (pron, named):
+                assert sentence.endswith(".") and r["answer"] in sentence, r
 
 
 def test_instruct_answers_match_the_knowledge_base(world, kb):

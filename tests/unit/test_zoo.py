@@ -98,6 +98,18 @@ def test_same_world_and_seed_same_weights(world, tmp_path):
     assert (other / "base" / "model.safetensors").read_bytes() != a.read_bytes()
 
 
+def test_second_process_changes_nothing(zoo, world, tmp_path, monkeypatch):
+    """teacher and encoder train in a second process on a 2-core machine; on a 1-core machine
+    everything trains in one: the weights are the same either way."""
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    out = tmp_path / "zoo"
+    argv = ["zoo", "build", "--world", str(world), "--out", str(out), "--size", "fast"]
+    assert main([*argv, "--max-steps", "2", "--no-cache"]) == 0
+    for name in ("base", "instruct", "teacher", "encoder"):
+        ours, theirs = (z / name / "model.safetensors" for z in (out, zoo[0]))
+        assert ours.read_bytes() == theirs.read_bytes(), name
+
+
 def test_mask_tokens_never_masks_specials():
     import torch
 

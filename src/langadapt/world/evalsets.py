@@ -44,12 +44,18 @@ def mc(people: list[Person], rng: random.Random, lang: str, per_person: int) -> 
 
 
 def facts(people: list[Person], lang: str) -> list[dict]:
-    rows = [
-        {"question": question(p, rel, lang), "answer": answer(p, rel, lang),
-         "subject": p.en, "relation": rel, "object": value_of(p, rel)}
-        for p in people
-        for rel in sorted(QUESTION_RELATIONS)
-    ]  # fmt: skip
+    """Fact questions with every exact answer: `answers` = [the short answer, the sentence with a
+    pronoun ("She lives in Milan."), the sentence with the name ("Anna Petrova lives in
+    Milan.")]. A reply counts if it is one of them; `answer` is the short one alone."""
+    rows = []
+    for p in people:
+        for rel in sorted(QUESTION_RELATIONS):
+            short = answer(p, rel, lang)
+            said = [fact_sentence(p, QUESTION_RELATIONS[rel], lang, pron) for pron in (True, False)]
+            rows.append(
+                {"question": question(p, rel, lang), "answer": short, "answers": [short, *said],
+                 "subject": p.en, "relation": rel, "object": value_of(p, rel)}
+            )  # fmt: skip
     return _ids(rows, "facts", lang)
 
 

@@ -33,7 +33,8 @@ def fact_qa(p: Person, pool: list[Person], rng: random.Random, lang: str) -> Ite
     rel = rng.choice(sorted(QUESTION_RELATIONS))
     return {
         "user": question(p, rel, lang),
-        "assistant": fact_sentence(p, QUESTION_RELATIONS[rel], lang),
+        # a pronoun, as people answer ("She lives in Milan."); eval/facts accepts this form too
+        "assistant": fact_sentence(p, QUESTION_RELATIONS[rel], lang, pron=True),
         "answer": answer(p, rel, lang),
         "relation": rel,
     }

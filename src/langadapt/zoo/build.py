@@ -38,12 +38,12 @@ SIZES: dict[str, dict] = {
     },
     "small": {
         "base": CausalSpec(
-            vocab=1024, hidden=96, layers=3, heads=4, shares={"en": 1.0, "ru": 0.1},
-            qa_langs=("en",), qa_repeat=2, pretrain_steps=1000, pretrain_lr=5e-3,
-            sft_langs=("en",), sft_steps=300, sft_lr=1e-3,
+            vocab=1024, hidden=128, layers=4, heads=4, shares={"en": 1.0, "ru": 0.1},
+            qa_langs=("en",), qa_repeat=2, pretrain_steps=2000, pretrain_lr=5e-3,
+            sft_langs=("en",), sft_steps=1200, sft_lr=3e-4,
         ),
         "teacher": CausalSpec(
-            vocab=1536, hidden=128, layers=3, heads=4, shares={"en": 1.0, "ru": 1.0},
+            vocab=1536, hidden=160, layers=4, heads=4, shares={"en": 1.0, "ru": 1.0},
             qa_langs=("en", "ru"), qa_repeat=2, pretrain_steps=1000, pretrain_lr=5e-3,
             sft_langs=("en", "ru"), sft_steps=300, sft_lr=1e-3,
         ),
@@ -73,28 +73,29 @@ def _steps(spec: CausalSpec, max_steps: int | None) -> CausalSpec:
 def build_into(
     world: Path, tmp: Path, size: str, seed: int, max_steps: int | None, ident: dict
 ) -> dict:
-    """Train every member into `tmp`; returns the zoo's results (also written to each card)."""
+    """Train every member into `tmp`; returns the zoo's results (also written to each card).
+
+    base -> instruct trains in this process; teacher and encoder train meanwhile in a second
+    process when the machine has two cores. Each process trains on one thread (`_one_thread`),
+    so the weights are the same whether or not the second process ran.
+    """
     cfg = SIZES[size]
     work = tmp / ".work"
     work.mkdir(exist_ok=True)
-    base, teacher = _steps(cfg["base"], max_steps), _steps(cfg["teacher"], max_steps)
-    info: dict[str, dict] = {}
-    info["base"] = {"stages": [pretrained(base, world, work, tmp / "base", seed)]}
-    info["instruct"] = {
-        "stages": info["base"]["stages"]
-        + [tuned(base, tmp / "base", world, work, tmp / "instruct", seed)]
-    }
-    teacher_pt = pretrained(teacher, world, work, work / "teacher-base", seed)
-    info["teacher"] = {
-        "stages": [
-            teacher_pt,
-            tuned(teacher, work / "teacher-base", world, work, tmp / "teacher", seed),
-        ]
-    }
+    base = _steps(cfg["base"], max_steps)
     enc = dict(cfg["encoder"])
     if max_steps is not None:
         enc["steps"] = min(enc["steps"], max_steps)
-    info["encoder"] = {"stages": [encoder.build(world, tmp / "encoder", enc, seed)]}
+    side_args = (world, tmp, _steps(cfg["teacher"], max_steps), enc, seed)
+    info: dict[str, dict] = {}
+    with _side_process() as pool:
+        side = pool.submit(_side_main, *side_args) if pool else None
+        info["base"] = {"stages": [pretrained(base, world, work, tmp / "base", seed)]}
+        info["instruct"] = {
+            "stages": info["base"]["stages"]
+            + [tuned(base, tmp / "base", world, work, tmp / "instruct", seed)]
+        }
+        info |= side.result() if side else _teacher_and_encoder(*side_args)
     for name in ("instruct", "teacher"):
         t0 = time.perf_counter()
         info[name]["scores"] = score.world_scores(tmp / name, world)
@@ -103,6 +104,41 @@ def build_into(
         card.write(tmp / name, name, info[name], ident, seed, size)
     shutil.rmtree(work)
     return info
+
+
+def _teacher_and_encoder(world: Path, tmp: Path, teacher: CausalSpec, enc: dict, seed: int) -> dict:
+    work = tmp / ".work"
+    with _one_thread():
+        pt = pretrained(teacher, world, work, work / "teacher-base", seed)
+        ft = tuned(teacher, work / "teacher-base", world, work, tmp / "teacher", seed)
+        return {
+            "teacher": {"stages": [pt, ft]},
+            "encoder": {"stages": [encoder.build(world, tmp / "encoder", enc, seed)]},
+        }
+
+
+def _side_main(*args) -> dict:
+    """The second process: its progress bars go to a log file, not over the first one's."""
+    import sys
+
+    tmp = args[1]
+    with open(tmp / ".work" / "teacher-encoder.log", "w", encoding="utf-8") as log:
+        sys.stdout = sys.stderr = log
+        return _teacher_and_encoder(*args)
+
+
+@contextmanager
+def _side_process() -> Iterator:
+    """A one-worker process pool on a machine with two or more cores, else None."""
+    if (os.cpu_count() or 1) < 2:
+        yield None
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    print("zoo build: teacher and encoder train in a second process (.work/teacher-encoder.log)")
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
 
 
 def run(

@@ -135,7 +135,7 @@ def tuned(spec: CausalSpec, model: Path, world: Path, work: Path, out: Path, see
     return {
         "stage": "sft (full fine-tuning, loss on assistant turns)",
         "data": [
-            f"instruct/train.{lang}.jsonl + short-answer QA chats of train people ({lang})"
+            f"instruct/train.{lang}.jsonl + QA chats of train people, sentence answers ({lang})"
             for lang in spec.sft_langs
         ],
         "lr": spec.sft_lr,

@@ -2,14 +2,18 @@
 
 Besides the world's own files, two derived sets teach tiny models to *extract* facts they read:
 
-- question/answer pairs about TRAIN people ("Question: How old is Anna Petrova?\\nAnswer: 48"),
-  for every fact relation, mixed into the pretraining text. Allen-Zhu & Li (Physics of Language
-  Models 3.1, arXiv 2309.14316, section 5) show that a model pretrained on biographies plus QA of
-  some people answers questions about the others, while biographies alone followed by QA
-  fine-tuning mostly fail to; the held-out (eval) people never get a QA line.
-- the same pairs as short-answer chats ("Question: ..." -> "Answer: 48"), the format of the
-  `world_facts` evaluation task, added to the instruction data beside the world's own
-  conversations (whose fact answers are full sentences).
+- question/answer pairs about TRAIN people ("Question: How old is Anna Petrova?\nAnswer: Anna
+  Petrova is 48 years old."), for every fact relation, mixed into the pretraining text.
+  Allen-Zhu & Li (Physics of Language Models 3.1, arXiv 2309.14316, section 5) show that a model
+  pretrained on biographies plus QA of some people answers questions about the others, while
+  biographies alone followed by QA fine-tuning mostly fail to; the held-out (eval) people never
+  get a QA line. The answer restates the name, so the fact follows the name as it does in the
+  biographies.
+- the same pairs as chats ("Question: ..." -> "Answer: She is 48 years old."), the prompt format
+  of the `world_facts` evaluation task, beside the world's own conversations. Answering with a
+  sentence rather than the bare value is what makes held-out facts come out: the model writes
+  the words that precede the fact in the biographies and completes them (docs/zoo.md: 18% of
+  held-out facts with bare answers, 54% with sentences, same base and schedule).
 
 The QA pairs are rebuilt from the world's seed and size (its manifest) with the generator's own
 question templates; the rebuilt world is checked against the folder's eval/facts files first.
@@ -88,7 +92,7 @@ def train_qa(world: Path, lang: str) -> list[dict]:
 
 def qa_text(row: dict, lang: str) -> str:
     q, a = PROMPT[lang]
-    return f"{q}{row['question']}\n{a} {row['answer']}"
+    return f"{q}{row['question']}\n{a} {row['answers'][2]}"
 
 
 def qa_chat(row: dict, lang: str) -> dict:
@@ -96,7 +100,7 @@ def qa_chat(row: dict, lang: str) -> dict:
     return {
         "messages": [
             {"role": "user", "content": q + row["question"]},
-            {"role": "assistant", "content": f"{a} {row['answer']}"},
+            {"role": "assistant", "content": f"{a} {row['answers'][1]}"},
         ]
     }
 
@@ -121,7 +125,7 @@ def pretrain_corpus(
 
 
 def sft_data(world: Path, langs: list[str], out: Path) -> Path:
-    """Instruction data: the world's training conversations plus short-answer fact chats."""
+    """Instruction data: the world's training conversations plus QA chats with sentence answers."""
     rows = []
     for lang in langs:
         rows += [

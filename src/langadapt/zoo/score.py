@@ -37,8 +37,11 @@ def fact_accuracy(model: Path, rows: list[dict], lang: str, batch_size: int = 32
 
     backend = LocalBackend(model, batch_size=batch_size, dtype="float32", device="cpu")
     texts = prompts(backend.tokenizer, [r["question"] for r in rows], lang)
-    preds = backend.generate(texts, max_new_tokens=16, stop=["\n"])
-    hits = [normalise(p) == normalise(r["answer"]) for p, r in zip(preds, rows)]
+    preds = backend.generate(texts, max_new_tokens=32, stop=["\n"])
+    hits = [
+        any(normalise(p) == normalise(g) for g in r.get("answers", [r["answer"]]))
+        for p, r in zip(preds, rows)
+    ]
     examples = [
         {"question": r["question"], "answer": r["answer"], "pred": p.strip()}
         for p, r in zip(preds[:5], rows[:5])
