@@ -8,13 +8,13 @@ its TRAINING people (in its instruction data) at twice the rate of the best answ
 guesser (the most common training answer of each relation; measured 44% vs 10%), and `teacher`
 must beat `instruct` on held-out Russian facts (measured 6.9% vs 0%).
 
-`small` (the demo's zoo, about 4.5 CPU minutes, too long for CI: set LANGADAPT_TEST_SMALL_ZOO=1)
-is held to what it robustly reaches. The zoo trains on one thread, so it is the same on every
-machine; but its held-out extraction is chaotic in the last bits of arithmetic: the same recipe
-gave `instruct` 23.6% (one thread), 29.9% (two threads) and 50.7% (an earlier build) of held-out
-English facts (the issue asks for 80%; docs/zoo.md says what was tried). So: at least 20% and
-three times the answer-blind guesser (5.6%); `teacher` beats `instruct` on held-out Russian
-(18.1% vs 0%).
+`small` (the demo's zoo, about 6 minutes on two cores, too long for CI: set
+LANGADAPT_TEST_SMALL_ZOO=1) is held to what it robustly reaches. The zoo trains on one thread
+per process, so it is the same on every machine of one instruction set; but held-out extraction
+is chaotic in the last bits of arithmetic: recipes around the chosen one gave `instruct` 61-78%
+of held-out English facts, and the chosen recipe 77.8% (the issue asks for 80%; docs/zoo.md says
+what was tried). So: at least 50% and three times the answer-blind guesser (5.6%); `teacher`
+beats `instruct` on held-out Russian (instruct never saw a Russian answer: 0%).
 """
 
 from __future__ import annotations
@@ -79,5 +79,5 @@ def test_fast_zoo_learns(tmp_path, monkeypatch):
 def test_small_zoo_meets_the_issue(tmp_path, monkeypatch):
     world, out, members = _build(tmp_path, monkeypatch, "small")
     ins, tea = members["instruct"]["scores"], members["teacher"]["scores"]
-    assert ins["facts.en"]["exact"] >= max(0.20, 3 * _guess_baseline(world, "en"))
+    assert ins["facts.en"]["exact"] >= max(0.50, 3 * _guess_baseline(world, "en"))
     assert tea["facts.ru"]["exact"] > ins["facts.ru"]["exact"]

@@ -78,6 +78,12 @@ def test_second_build_is_a_no_op_and_cache_is_reused(zoo, world, tmp_path, capsy
     for name in ("base", "encoder"):
         a, b = (p / name / "model.safetensors" for p in (out, again))
         assert a.read_bytes() == b.read_bytes()
+    # the same world in another folder (another demo run directory) finds the same zoo
+    moved = shutil.copytree(world, tmp_path / "elsewhere" / "world")
+    third = tmp_path / "third"
+    argv[argv.index(str(world))] = str(moved)
+    assert main([*argv, "--out", str(third)]) == 0
+    assert json.loads((third / "manifest.json").read_text())["results"]["cached_from"]
 
 
 def test_same_world_and_seed_same_weights(world, tmp_path):

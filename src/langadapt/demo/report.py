@@ -65,7 +65,7 @@ def _stages(run_dir: Path) -> Section:
                 "An English-centric tiny Llama (`base`) and its English-only instruction-tuned twin "
                 "(`instruct`) were trained on a synthetic bilingual world. LEP then extended the "
                 "base tokenizer with Russian tokens, initialised the new rows as means of their old "
-                "pieces, trained only the embeddings on Russian text, and propagated them into "
+                "pieces, trained embeddings on Russian text with every layer frozen, and propagated them into "
                 "`instruct` without any instruction data (Swap, Overlap, Conversion), followed by "
                 "self-calibration. All scores below are exact: every fact of the world is known."
             ),
@@ -238,14 +238,22 @@ def _training(run_dir: Path) -> Section:
     metrics = _jsonl(run_dir / "embeddings" / "metrics.jsonl")
     blocks: list = [
         Text(
-            f"Embeddings-only training on Russian world text: {len(metrics)} steps; "
-            "every transformer layer frozen."
+            f"Embeddings-only training on Russian world text: {len(metrics)} steps; every "
+            f"transformer layer frozen; {_trained(run_dir)}."
         )
     ]
     loss_png = run_dir / "embeddings" / "loss.png"  # drawn by `pretrain` itself
     if loss_png.is_file():
         blocks.append(Figure(loss_png.read_bytes(), "loss.png", "training loss and learning rate"))
     return Section("Embedding training", blocks)
+
+
+def _trained(run_dir: Path) -> str:
+    train = (read_manifest(run_dir / "embeddings") or {}).get("options", {}).get("train")
+    return {
+        "new-rows": "only the new tokens' rows move, the base's own rows stay as they were",
+        "embeddings": "the input embeddings and the output head move, every row",
+    }.get(train, f"--train {train}")
 
 
 def _samples(run_dir: Path, res: dict) -> Section:

@@ -8,6 +8,7 @@ bilingual Llama, SFT on English and Russian), `encoder` (a bilingual XLM-R maske
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import time
@@ -44,7 +45,7 @@ SIZES: dict[str, dict] = {
         ),
         "teacher": CausalSpec(
             vocab=1536, hidden=160, layers=4, heads=4, shares={"en": 1.0, "ru": 1.0},
-            qa_langs=("en", "ru"), qa_repeat=2, pretrain_steps=1000, pretrain_lr=5e-3,
+            qa_langs=("en", "ru"), qa_repeat=2, pretrain_steps=1500, pretrain_lr=2.5e-3,
             sft_langs=("en", "ru"), sft_steps=300, sft_lr=1e-3,
         ),
         "encoder": {"vocab": 1024, "hidden": 128, "layers": 4, "heads": 4, "steps": 300, "lr": 1e-3},
@@ -184,7 +185,10 @@ def run(
         return stage.out
     digest = path_digest(world)
     ident = {**manifest["options"], "digest": digest}
-    key = hashlib.sha256(f"{digest}|{stage.fingerprint}".encode()).hexdigest()[:16]
+    # the world's content and the options, not the stage fingerprint: that names the world's
+    # path, and the same world generated in another folder must find the same zoo
+    key = hashlib.sha256(f"{digest}|{json.dumps(options, sort_keys=True)}".encode()).hexdigest()
+    key = key[:16]
     cached = cache_root() / "zoo" / key
     with stage.writing() as tmp:
         done = read_manifest(cached) if cache else None
