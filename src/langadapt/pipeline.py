@@ -13,7 +13,8 @@ A pipeline file::
         options: {model: models/base, tokenizer: "${tokenizer}"}
 
 `${name}` is the output folder of an earlier stage, `${run_dir}` the run folder. Overrides on
-the command line address a stage by name: `tokenizer.new_tokens=3000`. Because every stage
+the command line address a stage by name: `tokenizer.new_tokens=3000`, and may use the same
+references: `embeddings.new_rows_from='${init}/vocab_map.json'`. Because every stage
 compares its manifest with its options and input digests, a killed run continues where it
 stopped when started again.
 """
@@ -118,7 +119,7 @@ def run(
         func = load_target(COMMANDS[command][0])
         where = f"pipeline stage '{name}'"
         opts = _substitute(dict(st.get("options") or {}), refs, where)
-        opts.update(per_stage.get(name, {}))
+        opts.update(_substitute(per_stage.get(name, {}), refs, f"override of {where}"))
         names = {o.name for o in options_of(func)}
         if "out" in names and "out" not in opts:
             opts["out"] = str(run_dir / name)

@@ -58,3 +58,18 @@ def test_bad_references_and_overrides(tmp_path):
         run(p2, overrides=["zz.kind=x"])
     with pytest.raises(ConfigError, match="unknown option 'colour'"):
         run(p2, overrides=["a.colour=x"])
+
+
+def test_overrides_may_refer_to_earlier_stages(tmp_path):
+    p = write(
+        tmp_path,
+        f"""
+        run_dir: {tmp_path}/run
+        stages:
+          - {{name: w, command: world generate, options: {{seed: 0, size: fast}}}}
+    """,
+    )
+    out = run(p, overrides=["w.out=${run_dir}/elsewhere"])
+    assert out == tmp_path / "run" / "elsewhere" and (out / "manifest.json").is_file()
+    with pytest.raises(ConfigError, match=r"override of pipeline stage 'w' refers to \$\{zz\}"):
+        run(p, overrides=["w.out=${zz}/x"])

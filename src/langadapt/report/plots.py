@@ -56,5 +56,6 @@ def grouped_bars(
     ax.set_title(title)
     ax.spines[["top", "right"]].set_visible(False)
     if len(series) > 1:
-        ax.legend(fontsize=8, frameon=False)
+        # beside the axes, so it never covers a bar or its label
+        ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _png(fig)
