@@ -280,7 +280,12 @@ def write_world(root: Path) -> Path:
         dump(
             f"facts.{lang}.jsonl",
             [
-                {"id": f"f{i}", "question": src[i], "answer": src[i + 1].split()[0]}
+                {
+                    "id": f"f{i}",
+                    "question": src[i],
+                    "answer": src[i + 1].split()[0],
+                    "answers": [src[i + 1].split()[0], src[i + 1]],
+                }
                 for i in range(3)
             ],
         )
