@@ -2,7 +2,7 @@
 
 Besides the world's own files, two derived sets teach tiny models to *extract* facts they read:
 
-- question/answer pairs about TRAIN people ("Question: How old is Anna Petrova?\nAnswer: Anna
+- question/answer pairs about TRAIN people ("Question: How old is Anna Petrova?\\nAnswer: Anna
   Petrova is 48 years old."), for every fact relation, mixed into the pretraining text.
   Allen-Zhu & Li (Physics of Language Models 3.1, arXiv 2309.14316, section 5) show that a model
   pretrained on biographies plus QA of some people answers questions about the others, while
@@ -39,6 +39,8 @@ REQUIRED = (
     "eval/facts.ru.jsonl",
 )
 PROMPT = {"en": ("Question: ", "Answer:"), "ru": ("Вопрос: ", "Ответ:")}
+# positions in a facts row's `answers` (world.evalsets.facts): short, pronoun sentence, named one
+PRONOUN_SENTENCE, NAMED_SENTENCE = 1, 2
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -92,7 +94,7 @@ def train_qa(world: Path, lang: str) -> list[dict]:
 
 def qa_text(row: dict, lang: str) -> str:
     q, a = PROMPT[lang]
-    return f"{q}{row['question']}\n{a} {row['answers'][2]}"
+    return f"{q}{row['question']}\n{a} {row['answers'][NAMED_SENTENCE]}"
 
 
 def qa_chat(row: dict, lang: str) -> dict:
@@ -100,7 +102,7 @@ def qa_chat(row: dict, lang: str) -> dict:
     return {
         "messages": [
             {"role": "user", "content": q + row["question"]},
-            {"role": "assistant", "content": f"{a} {row['answers'][1]}"},
+            {"role": "assistant", "content": f"{a} {row['answers'][PRONOUN_SENTENCE]}"},
         ]
     }
 
