@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -107,6 +108,8 @@ def test_same_world_and_seed_same_weights(world, tmp_path):
 def test_second_process_changes_nothing(zoo, world, tmp_path, monkeypatch):
     """teacher and encoder train in a second process on a 2-core machine; on a 1-core machine
     everything trains in one: the weights are the same either way."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("the `zoo` fixture trained in one process too: nothing to compare")
     monkeypatch.setattr("os.cpu_count", lambda: 1)
     out = tmp_path / "zoo"
     argv = ["zoo", "build", "--world", str(world), "--out", str(out), "--size", "fast"]

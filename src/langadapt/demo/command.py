@@ -55,7 +55,7 @@ def run(*, out: Path | None = None, fast: bool = False, force: bool = False) -> 
     pipeline.run(
         pipeline_file(), overrides=FAST_OVERRIDES if fast else [], force=force, run_dir=out
     )
-    html = build_report(out)
+    html = build_report(out, [s["name"] for s in pipeline.load_pipeline(pipeline_file())[1]])
     print(f"\ndemo finished in {time.perf_counter() - t0:.0f} s")
     print(f"report: {html}\n        {out / 'report.md'}")
     return html

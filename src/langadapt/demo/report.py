@@ -23,18 +23,6 @@ MODELS = {
     "calibrated": "LEP Conversion + calibration",
     "teacher": "teacher (bilingual, for reference)",
 }
-STAGE_ORDER = (
-    "world",
-    "zoo",
-    "tokenizer",
-    "init",
-    "embeddings",
-    "swap",
-    "overlap",
-    "conversion",
-    "calibrated",
-    "eval",
-)
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -51,9 +39,9 @@ def _figure(make, name: str, caption: str) -> list[Figure]:
         return []
 
 
-def _stages(run_dir: Path) -> Section:
+def _stages(run_dir: Path, stages: list[str]) -> Section:
     rows = []
-    for name in STAGE_ORDER:
+    for name in stages:
         m = read_manifest(run_dir / name)
         if m:
             rows.append([name, m["stage"], m.get("seconds", 0.0)])
@@ -302,12 +290,15 @@ def _zoo(run_dir: Path) -> Section:
     )
 
 
-def build_report(run_dir: Path) -> Path:
-    """Write report.html and report.md into the run folder; returns the HTML path."""
+def build_report(run_dir: Path, stages: list[str]) -> Path:
+    """Write report.html and report.md into the run folder; returns the HTML path.
+
+    `stages`: the pipeline's stage names in order (the "What ran" table).
+    """
     run_dir = Path(run_dir)
     scores, res = _scores(run_dir)
     sections = [
-        _stages(run_dir),
+        _stages(run_dir, stages),
         _tokenizers(run_dir),
         scores,
         _fits(run_dir),
