@@ -136,16 +136,39 @@ def tokenizers(root: Path) -> tuple[Path, Path]:
     return old, new
 
 
-def measure(code: str) -> dict:
-    """Run Python code in a subprocess; its wall time and peak RSS (GiB)."""
-    env = dict(os.environ, PYTHONPATH="src", TOKENIZERS_PARALLELISM="false")
+# Runs each measured step. Linux starts a child's peak RSS (ru_maxrss) at its parent's RSS when
+# it forks, so steps forked from this process (torch loaded, checkpoints written) would all carry
+# a ~0.5 GB floor; this launcher is a fresh interpreter with a few MB of its own.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+for line in sys.stdin:
+    req = json.loads(line)
     t0 = time.perf_counter()
-    p = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL)
+    p = subprocess.Popen([sys.executable, "-c", req["code"]], env=req["env"], stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t0
-    if status != 0:
-        raise SystemExit(f"benchmark step failed (status {status}): {code[:200]}")
-    return {"seconds": round(wall, 2), "peak_rss_gib": round(usage.ru_maxrss / 2**20, 3)}
+    print(json.dumps({"status": status, "seconds": wall, "maxrss_kib": usage.ru_maxrss}), flush=True)
+"""
+_launcher: subprocess.Popen | None = None
+
+
+def measure(code: str) -> dict:
+    """Run Python code in a subprocess; its wall time and peak RSS (GiB)."""
+    global _launcher
+    if _launcher is None:
+        _launcher = subprocess.Popen(
+            [sys.executable, "-c", LAUNCHER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+    env = dict(os.environ, PYTHONPATH="src", TOKENIZERS_PARALLELISM="false")
+    _launcher.stdin.write(json.dumps({"code": code, "env": env}) + "\n")
+    _launcher.stdin.flush()
+    r = json.loads(_launcher.stdout.readline())
+    if r["status"] != 0:
+        raise SystemExit(f"benchmark step failed (status {r['status']}): {code[:200]}")
+    return {"seconds": round(r["seconds"], 2), "peak_rss_gib": round(r["maxrss_kib"] / 2**20, 3)}
 
 
 def copy_baseline(src: Path, dst: Path) -> dict:

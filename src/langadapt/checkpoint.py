@@ -17,6 +17,8 @@ import json
 import os
 import shutil
 import struct
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -37,6 +39,35 @@ _DTYPES = {
     torch.uint8: "U8",
     torch.bool: "BOOL",
 }
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """A replacement tensor produced in row blocks while it is written, never whole in memory.
+
+    `blocks()` yields consecutive `[k, *shape[1:]]` tensors of `dtype` whose rows add up to
+    `shape[0]`; it is called once, when the shard that holds the tensor is written.
+    """
+
+    shape: tuple[int, ...]
+    dtype: torch.dtype
+    blocks: Callable[[], Iterable[torch.Tensor]]
+
+    def materialise(self) -> torch.Tensor:
+        return torch.cat(list(self.blocks()))
+
+
+def _write_blocks(f, t: Streamed, name: str) -> None:
+    rows = 0
+    for block in t.blocks():
+        if block.dtype != t.dtype or tuple(block.shape[1:]) != tuple(t.shape[1:]):
+            raise RuntimeError(
+                f"{name}: a block of {block.dtype} {tuple(block.shape)} does not fit {t}"
+            )
+        _write_all(f, _tensor_bytes(block))
+        rows += block.shape[0]
+    if rows != t.shape[0]:  # the header already promised shape[0] rows
+        raise RuntimeError(f"{name}: the blocks gave {rows} rows, not {t.shape[0]}")
 
 
 def read_header(path: Path) -> tuple[dict, int]:
@@ -147,16 +178,17 @@ def _tensor_bytes(t: torch.Tensor) -> memoryview:
 
 def _write_shard(
     out: Path,
-    entries: list[tuple[str, torch.Tensor | tuple[int, int, str, list[int], int]]],
+    entries: list[tuple[str, torch.Tensor | Streamed | tuple[int, int, str, list[int], int]]],
     src: Path | None,
     metadata: dict | None,
 ) -> int:
-    """Write a safetensors file; an entry is a tensor, or (start, end, dtype, shape, file offset) in `src`."""
+    """Write a safetensors file; an entry is a tensor, a `Streamed` one, or (start, end, dtype,
+    shape, file offset) of raw bytes in `src`."""
     header: dict = {"__metadata__": metadata} if metadata else {}
     offset = 0
     for name, e in entries:
-        if isinstance(e, torch.Tensor):
-            size = e.numel() * e.element_size()
+        if isinstance(e, (torch.Tensor, Streamed)):
+            size = torch.Size(e.shape).numel() * e.dtype.itemsize
             header[name] = {"dtype": _DTYPES[e.dtype], "shape": list(e.shape)}
         else:
             size = e[1] - e[0]
@@ -168,9 +200,11 @@ def _write_shard(
     # unbuffered: raw tensor bytes and kernel-side copies share one file position
     with open(out, "wb", buffering=0) as f, open(src or os.devnull, "rb", buffering=0) as s:
         _write_all(f, struct.pack("<Q", len(blob)) + blob)
-        for _, e in entries:
+        for name, e in entries:
             if isinstance(e, torch.Tensor):
                 _write_all(f, _tensor_bytes(e))
+            elif isinstance(e, Streamed):
+                _write_blocks(f, e, name)
             else:
                 _copy_range(s, f, e[4], e[1] - e[0])
     return offset
@@ -179,12 +213,14 @@ def _write_shard(
 def rewrite(
     ck: Checkpoint,
     out: Path,
-    replace: dict[str, torch.Tensor],
+    replace: dict[str, torch.Tensor | Streamed],
     *,
     drop: tuple[str, ...] = (),
     link: bool = False,
 ) -> dict[str, int]:
     """Write `ck` into folder `out` with the tensors in `replace` swapped in (and `drop` left out).
+
+    A `Streamed` replacement is computed block by block as its shard is written.
 
     Returns {"rewritten_shards": n, "copied_shards": m, "linked_shards": k}.
     """

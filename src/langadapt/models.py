@@ -147,6 +147,64 @@ def load_tokenizer(folder: Path):
         raise TokenizerError(f"cannot load the tokenizer in {folder}: {exc}") from None
 
 
+def load_backend_tokenizer(folder: Path):
+    """(tokenizers.Tokenizer, unk id or None) of a tokenizer folder, without transformers if it can.
+
+    Embedding surgery needs only the vocabulary, the added tokens and the model's own split, and
+    importing transformers costs more than the rest of a 1B `langadapt init` (docs/benchmarks.md).
+    tokenizer.json is read directly when tokenizer_config.json declares nothing it lacks (every
+    special token string in its vocabulary, every `added_tokens_decoder` entry the same there),
+    since transformers would then build the same thing; otherwise transformers loads the folder.
+    """
+    folder = Path(folder)
+    cfg_path, tj = folder / "tokenizer_config.json", folder / "tokenizer.json"
+    if tj.is_file():
+        from tokenizers import Tokenizer
+
+        try:
+            backend = Tokenizer.from_file(str(tj))
+            cfg = json.loads(cfg_path.read_text(encoding="utf-8")) if cfg_path.is_file() else {}
+        except Exception:  # a broken file: transformers below names the problem
+            backend, cfg = None, {}
+        if backend is not None and _config_agrees(backend, cfg):
+            unk = _token_content(cfg.get("unk_token")) or getattr(backend.model, "unk_token", None)
+            return backend, backend.token_to_id(unk) if unk else None
+    tok = load_tokenizer(folder)
+    return tok.backend_tokenizer, tok.unk_token_id
+
+
+# tokenizer_config.json keys whose token transformers adds to the vocabulary when it is missing
+SPECIAL_KEYS = (
+    *("bos_token", "eos_token", "unk_token", "pad_token"),
+    *("sep_token", "cls_token", "mask_token"),
+)
+
+
+def _token_content(value) -> str | None:
+    return value.get("content") if isinstance(value, dict) else value
+
+
+def _config_agrees(backend, cfg: dict) -> bool:
+    """Whether tokenizer_config.json adds nothing to tokenizer.json (see load_backend_tokenizer)."""
+    vocab = backend.get_vocab(with_added_tokens=True)
+    added = backend.get_added_tokens_decoder()
+    for i, entry in (cfg.get("added_tokens_decoder") or {}).items():
+        have = added.get(int(i))
+        if (
+            have is None
+            or have.content != entry.get("content")
+            or have.special != bool(entry.get("special"))
+        ):
+            return False
+    declared = [_token_content(cfg.get(k)) for k in SPECIAL_KEYS]
+    for key in ("additional_special_tokens", "extra_special_tokens"):
+        extra = cfg.get(key) or []
+        declared += [
+            _token_content(t) for t in (extra.values() if isinstance(extra, dict) else extra)
+        ]
+    return all(t in vocab for t in declared if isinstance(t, str))
+
+
 def load_causal_lm(folder: Path, *, dtype: str = "auto", allow_pickle: bool = False):
     """An `AutoModelForCausalLM` from a local folder (safetensors unless `allow_pickle`)."""
     import torch

@@ -29,7 +29,7 @@ from pathlib import Path
 import torch
 
 from langadapt.errors import TokenizerError
-from langadapt.models import load_tokenizer
+from langadapt.models import load_backend_tokenizer
 from langadapt.vocab.family import bytes_to_unicode, folder_family
 
 VOCAB_MAP = "vocab_map.json"
@@ -50,32 +50,34 @@ class Side:
     """One tokenizer as the mapping sees it: its family, strings and special tokens."""
 
     folder: Path
-    tok: object
+    backend: object  # tokenizers.Tokenizer
     family: str
     tokens: list[str]  # id -> raw token string (added tokens by content)
     vocab: dict[str, int]
     added: set[int] = field(default_factory=set)  # ids of added tokens (special or not)
     special: set[int] = field(default_factory=set)
+    unk: int | None = None
 
     @classmethod
     def load(cls, folder: Path) -> Side:
-        tok = load_tokenizer(folder)
+        backend, unk = load_backend_tokenizer(folder)
         family = folder_family(folder)
-        n = len(tok)
-        vocab = tok.get_vocab()
+        n = backend.get_vocab_size(with_added_tokens=True)  # = len() of the transformers one
+        vocab = backend.get_vocab(with_added_tokens=True)
         tokens = [""] * n
         for s, i in vocab.items():
             if i < n:
                 tokens[i] = s
-        decoder = tok.backend_tokenizer.get_added_tokens_decoder()
+        decoder = backend.get_added_tokens_decoder()
         return cls(
             Path(folder),
-            tok,
+            backend,
             family,
             tokens,
             vocab,
             {i for i in decoder if i < n},
             {i for i, t in decoder.items() if t.special and i < n},
+            unk,
         )
 
     def __len__(self) -> int:
@@ -98,7 +100,7 @@ class Side:
 
     def pieces(self, data: bytes) -> list[int]:
         """Ids of the pieces this tokenizer's model splits `data` into (no normalizer, no prefix)."""
-        model = self.tok.backend_tokenizer.model
+        model = self.backend.model
         if self.family == "byte-level-bpe":
             enc = {b: c for c, b in byte_decoder().items()}
             return [t.id for t in model.tokenize("".join(enc[b] for b in data))]
@@ -113,8 +115,7 @@ class Side:
                         ids.append(bid)
             else:
                 ids += [t.id for t in model.tokenize(run.replace(" ", "▁"))]
-        unk = self.tok.unk_token_id
-        return [i for i in ids if i != unk]
+        return [i for i in ids if i != self.unk]
 
 
 def read_vocab_map(folder: Path, old: Side, new: Side) -> dict[int, int] | None:
@@ -256,3 +257,22 @@ def csr_rows(T: torch.Tensor, a: int, b: int) -> torch.Tensor:
     return torch.sparse_csr_tensor(
         crow[a : b + 1] - lo, T.col_indices()[lo:hi], T.values()[lo:hi], (b - a, T.shape[1])
     )
+
+
+def compact_columns(tc: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(cols, tl): the columns a sparse CSR block uses, and the block over those columns only,
+    so `tc @ x == tl @ x[cols]` with just the used rows of x gathered (and widened)."""
+    cols, local = torch.unique(tc.col_indices(), return_inverse=True)
+    tl = torch.sparse_csr_tensor(tc.crow_indices(), local, tc.values(), (tc.shape[0], len(cols)))
+    return cols, tl
+
+
+def matmul_blocks(T: torch.Tensor, x: torch.Tensor, dtype: torch.dtype, chunk: int = 1024):
+    """Yield `T @ x` `[rows, hidden]` in blocks of `chunk` rows, computed in `dtype`.
+
+    x stays in its own dtype (bf16 for a bf16 checkpoint); each block widens only the rows of x
+    it averages, so memory is x plus one block, not a float32 copy of x and of the product.
+    """
+    for a in range(0, T.shape[0], chunk):
+        cols, tl = compact_columns(csr_rows(T, a, min(a + chunk, T.shape[0])))
+        yield torch.sparse.mm(tl.to(dtype), x[cols].to(dtype))

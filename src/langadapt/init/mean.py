@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import torch
 
 from langadapt import registry
+from langadapt.init.mapping import matmul_blocks
 
 PAPER = (
     "Tikhomirov & Chernyshev, Facilitating large language model Russian adaptation with "
     "Learned Embedding Propagation (arXiv 2412.21140), eq. 1-2"
 )
+
+
+def mean_blocks(T: torch.Tensor, old: torch.Tensor, chunk: int = 1024) -> Iterator[torch.Tensor]:
+    """`T @ old` in float32 blocks of `chunk` rows (what `langadapt init` streams to disk)."""
+    return matmul_blocks(T, old, torch.float32, chunk)
 
 
 @registry.register("init", "mean", paper=PAPER, default=True)
@@ -25,6 +33,11 @@ def mean(
         seed: unused (the method is deterministic).
 
     Returns:
-        `[rows, hidden]` float32, computed as one sparse matmul `T @ old`.
+        `[rows, hidden]` float32: the sparse matmul `T @ old`, in row blocks.
     """
-    return torch.sparse.mm(T.to(torch.float32), old.to(torch.float32))
+    return torch.cat(list(mean_blocks(T, old)))
+
+
+# a row-wise method: row i depends on row i of T only, so the stage may write its result block by
+# block instead of holding whole float32 matrices (init's peak memory at 7B: docs/benchmarks.md)
+mean.blocks = mean_blocks  # type: ignore[attr-defined]

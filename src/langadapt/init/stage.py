@@ -6,9 +6,9 @@ from pathlib import Path
 
 from langadapt import registry
 from langadapt.artifacts import StageRun
-from langadapt.checkpoint import Checkpoint, copy_tokenizer, rewrite, write_configs
+from langadapt.checkpoint import Checkpoint, Streamed, copy_tokenizer, rewrite, write_configs
 from langadapt.errors import ConfigError, ModelError
-from langadapt.init.mapping import Side, build_transform, read_vocab_map, save_transform
+from langadapt.init.mapping import Side, Transform, build_transform, read_vocab_map, save_transform
 from langadapt.models import arch_facts
 
 TRANSFORM_FILE = "init_transform.safetensors"
@@ -96,9 +96,7 @@ def run(
         return run_.out
     tr = build_transform(old, new, old_rows, rows, vocab_map)
     keys = [facts.input_key] + ([facts.output_key] if facts.output_key else [])
-    replace = {}
-    for key in keys:  # float32 in, one matrix at a time: peak ~2 vocab-sized float32 copies
-        replace[key] = init(tr.T, ck.get(key).float(), tr.copied, seed=seed).to(ck.dtype(key))
+    replace = {key: _new_matrix(init, ck, key, tr, seed) for key in keys}
     with run_.writing() as tmp:
         run_.results.update(
             rewrite(ck, tmp, replace, drop=() if facts.output_key else (_tied_head(ck, facts),))
@@ -117,6 +115,25 @@ def run(
             **tr.stats,
         )
     return run_.out
+
+
+def _new_matrix(init, ck: Checkpoint, key: str, tr: Transform, seed: int) -> Streamed:
+    """The new matrix for `key`, computed while its shard is written.
+
+    The old matrix is read only then (one matrix in memory at a time) and kept in its own dtype;
+    a row-wise method (`mean.blocks`) yields blocks of rows, the others the whole float32 matrix.
+    """
+    dtype, blocks = ck.dtype(key), getattr(init, "blocks", None)
+
+    def produce():
+        old = ck.get(key)
+        if blocks is not None:
+            for block in blocks(tr.T, old):
+                yield block.to(dtype)
+        else:
+            yield init(tr.T, old.float(), tr.copied, seed=seed).to(dtype)
+
+    return Streamed((tr.T.shape[0], ck.shape(key)[1]), dtype, produce)
 
 
 def _tied_head(ck: Checkpoint, facts) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from langadapt.init.mapping import csr_rows
+from langadapt.init.mapping import compact_columns, csr_rows
 
 CHUNK = 2048  # rows per chunk: 2048 x 4096 float64 = 64 MiB per operand
 
@@ -126,11 +126,7 @@ def averaged_chunks(T: torch.Tensor, x: torch.Tensor, y: torch.Tensor, with_x: b
     chunk however large x `[cols, hidden]` is, and every sum is exact to float64.
     """
     for a in range(0, T.shape[0], CHUNK):
-        tc = csr_rows(T, a, min(a + CHUNK, T.shape[0]))
-        cols, local = torch.unique(tc.col_indices(), return_inverse=True)
-        tl = torch.sparse_csr_tensor(
-            tc.crow_indices(), local, tc.values(), (tc.shape[0], len(cols))
-        )
+        cols, tl = compact_columns(csr_rows(T, a, min(a + CHUNK, T.shape[0])))
         yield (
             torch.sparse.mm(tl, x[cols].to(torch.float64)) if with_x else None,
             torch.sparse.mm(tl, y[cols].to(torch.float64)),
