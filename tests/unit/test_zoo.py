@@ -148,6 +148,23 @@ def test_scoring_normalises_and_prompts_like_the_eval_task(zoo):
     assert not p.startswith(tok.bos_token)  # the tokenizer adds it
 
 
+def test_chat_qa_documents_are_what_the_chat_template_renders(zoo, world):
+    """The base reads its train-people QA as chats ("chat" qa_form): the same text, token for
+    token, that the instruct model and the `world_facts` task see."""
+    from transformers import AutoTokenizer
+
+    from langadapt.zoo import data
+
+    tok = AutoTokenizer.from_pretrained(zoo[0] / "base")
+    row = data.train_qa(world, "en")[0]
+    msgs = data.qa_chat(row, "en")["messages"]
+    doc = data.qa_text(row, "en", "chat")
+    assert tok.bos_token + doc == tok.apply_chat_template(msgs, tokenize=False)
+    ids = tok(doc, add_special_tokens=False)["input_ids"]
+    assert ids.count(tok.convert_tokens_to_ids("<|eot_id|>")) == 2
+    assert doc.endswith(f"Answer: {row['answers'][data.PRONOUN_SENTENCE]}<|eot_id|>")
+
+
 def _fails(capsys, argv, out, *fragments):
     assert main(argv) == 2
     err = capsys.readouterr().err

@@ -37,6 +37,9 @@ class CausalSpec:
     sft_lr: float
     block_size: int = 128
     batch_size: int = 8
+    qa_form: str = (
+        "text"  # pretraining QA documents: "text" (named answer) or "chat" (data.qa_text)
+    )
 
 
 def _results(folder: Path) -> dict:
@@ -78,7 +81,12 @@ def pretrained(spec: CausalSpec, world: Path, work: Path, out: Path, seed: int) 
     """Pretrain a new model from random init on world text; returns what the card reports."""
     t0 = time.perf_counter()
     corpus = data.pretrain_corpus(
-        world, spec.shares, list(spec.qa_langs), spec.qa_repeat, work / f"{out.name}.corpus.jsonl"
+        world,
+        spec.shares,
+        list(spec.qa_langs),
+        spec.qa_repeat,
+        work / f"{out.name}.corpus.jsonl",
+        spec.qa_form,
     )
     texts = [r["text"] for r in data.read_jsonl(corpus)]
     init = init_model(spec, texts, work / f"{out.name}.init", seed)
@@ -103,7 +111,11 @@ def pretrained(spec: CausalSpec, world: Path, work: Path, out: Path, seed: int) 
     return {
         "stage": "pretrain (all weights, from random init)",
         "data": [f"pretrain/{lang}.jsonl: first {n} documents" for lang, n in docs.items()]
-        + [f"QA lines of train people ({lang}) x{spec.qa_repeat}" for lang in spec.qa_langs],
+        + [
+            f"QA {'chats' if spec.qa_form == 'chat' else 'lines'} of train people ({lang}) "
+            f"x{spec.qa_repeat}"
+            for lang in spec.qa_langs
+        ],
         "documents": len(texts),
         "vocab": len(load_tokenizer(init)),
         "hidden": spec.hidden,

@@ -7,8 +7,10 @@ Besides the world's own files, two derived sets teach tiny models to *extract* f
   Allen-Zhu & Li (Physics of Language Models 3.1, arXiv 2309.14316, section 5) show that a model
   pretrained on biographies plus QA of some people answers questions about the others, while
   biographies alone followed by QA fine-tuning mostly fail to; the held-out (eval) people never
-  get a QA line. The answer restates the name, so the fact follows the name as it does in the
-  biographies.
+  get a QA line. In "text" form the answer restates the name, so the fact follows the name as it
+  does in the biographies; in "chat" form (the small `base`) the pair is the QA chat below,
+  rendered with the chat template, so pretraining already practises the exact format the
+  model is asked in (docs/zoo.md: mean held-out accuracy over seeds 0.73 -> 0.78).
 - the same pairs as chats ("Question: ..." -> "Answer: She is 48 years old."), the prompt format
   of the `world_facts` evaluation task, beside the world's own conversations. Answering with a
   sentence rather than the bare value is what makes held-out facts come out: the model writes
@@ -92,9 +94,22 @@ def train_qa(world: Path, lang: str) -> list[dict]:
     return evalsets.facts(rebuilt.split("train"), lang)
 
 
-def qa_text(row: dict, lang: str) -> str:
+def qa_text(row: dict, lang: str, form: str = "text") -> str:
+    """One pretraining QA document: plain text with the named sentence ("text"), or the QA chat
+    as the zoo's chat template renders it ("chat", see `chat_text`)."""
+    if form == "chat":
+        return chat_text(qa_chat(row, lang)["messages"])
     q, a = PROMPT[lang]
     return f"{q}{row['question']}\n{a} {row['answers'][NAMED_SENTENCE]}"
+
+
+def chat_text(messages: list[dict]) -> str:
+    """A conversation as the zoo's Llama-3 chat template (`tiny.LLAMA3_CHAT_TEMPLATE`) renders it,
+    without the BOS: pretraining adds one to every document."""
+    return "".join(
+        f"<|start_header_id|>{m['role']}<|end_header_id|>\n\n{m['content']}<|eot_id|>"
+        for m in messages
+    )
 
 
 def qa_chat(row: dict, lang: str) -> dict:
@@ -113,16 +128,17 @@ def pretrain_corpus(
     qa_langs: list[str],
     qa_repeat: int,
     out: Path,
+    qa_form: str = "text",
 ) -> Path:
     """Pretraining text, one {"text"} document per line: the given share of each language's
-    world documents (in file order) plus `qa_repeat` copies of the train-people QA lines of
-    `qa_langs`."""
+    world documents (in file order) plus `qa_repeat` copies of the train-people QA documents of
+    `qa_langs`, in `qa_form` (see `qa_text`)."""
     rows = []
     for lang, share in shares.items():
         docs = read_jsonl(world / f"pretrain/{lang}.jsonl")
         rows += docs[: max(1, round(share * len(docs)))]
     for lang in qa_langs:
-        rows += [{"text": qa_text(r, lang)} for r in train_qa(world, lang)] * qa_repeat
+        rows += [{"text": qa_text(r, lang, qa_form)} for r in train_qa(world, lang)] * qa_repeat
     return write_jsonl(out, rows)
 
 
