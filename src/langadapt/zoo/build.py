@@ -41,7 +41,7 @@ SIZES: dict[str, dict] = {
         "base": CausalSpec(
             vocab=1024, hidden=128, layers=4, heads=4, shares={"en": 1.0, "ru": 0.1},
             qa_langs=("en",), qa_repeat=2, pretrain_steps=2000, pretrain_lr=5e-3,
-            sft_langs=("en",), sft_steps=1200, sft_lr=3e-4, qa_form="chat",
+            sft_langs=("en",), sft_steps=1200, sft_lr=1.5e-4, qa_form="chat",
         ),
         "teacher": CausalSpec(
             vocab=1536, hidden=160, layers=4, heads=4, shares={"en": 1.0, "ru": 1.0},
