@@ -53,9 +53,6 @@ class Streamed:
     dtype: torch.dtype
     blocks: Callable[[], Iterable[torch.Tensor]]
 
-    def materialise(self) -> torch.Tensor:
-        return torch.cat(list(self.blocks()))
-
 
 def _write_blocks(f, t: Streamed, name: str) -> None:
     rows = 0

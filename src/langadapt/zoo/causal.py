@@ -11,6 +11,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from langadapt import tiny
 from langadapt.models import load_tokenizer
@@ -37,9 +38,8 @@ class CausalSpec:
     sft_lr: float
     block_size: int = 128
     batch_size: int = 8
-    qa_form: str = (
-        "text"  # pretraining QA documents: "text" (named answer) or "chat" (data.qa_text)
-    )
+    # pretraining QA documents: "text" (the named answer) or "chat" (see data.qa_text)
+    qa_form: Literal["text", "chat"] = "text"
 
 
 def _results(folder: Path) -> dict:
