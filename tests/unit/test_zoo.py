@@ -119,6 +119,27 @@ def test_second_process_changes_nothing(zoo, world, tmp_path, monkeypatch):
         assert ours.read_bytes() == theirs.read_bytes(), name
 
 
+def test_encoder_tokenizer_is_the_same_on_every_run(tmp_path):
+    """The Unigram trainer alone gives a different tokenizer.json on every run (last-bit scores,
+    the order of the characters it appends); the zoo's is canonical, so the encoder's weights
+    can be the same on every run."""
+    from langadapt.tiny import builtin_corpus
+    from langadapt.zoo.tokenizers import canonical_unigram, encoder_tokenizer
+
+    files = [
+        (
+            encoder_tokenizer(builtin_corpus(), 300, tmp_path / str(i)) / "tokenizer.json"
+        ).read_bytes()
+        for i in range(3)
+    ]
+    assert files[0] == files[1] == files[2]
+    # what two trainer runs looked like: one score 1 ulp apart, the appended run permuted
+    a = [["<s>", 0.0], ["ab", -2.0000000000000004], ["b", -3.0], ["a", -9.0], ["c", -9.0001]]
+    b = [["<s>", 0.0], ["ab", -2.0], ["b", -3.0], ["c", -9.0], ["a", -9.0001]]
+    want = [["<s>", 0.0], ["ab", -2.0], ["b", -3.0], ["a", -9.0], ["c", -9.0001]]
+    assert canonical_unigram(a, 1) == canonical_unigram(b, 1) == want
+
+
 def test_mask_tokens_never_masks_specials():
     import torch
 

@@ -23,6 +23,27 @@ def causal_tokenizer(texts: list[str], vocab_size: int, out: Path) -> Path:
     return tiny.train_byte_level_bpe(texts, vocab_size, out, style="llama3")
 
 
+def canonical_unigram(vocab: list[list], n_special: int) -> list[list]:
+    """A trained Unigram vocabulary `[[piece, score], ...]` made the same on every run.
+
+    The `tokenizers` Unigram trainer sums in parallel and keeps its required characters in a
+    hash set, so two runs on the same text differ: scores in their last bits, and the order (so
+    the ids, and with them the encoder's weights) of the characters it appends at the end with
+    made-up scores a step of 1e-4 apart. Scores are rounded to 1e-9 (far below anything that
+    changes a segmentation), pieces sorted by score then text, and that appended run of single
+    characters is put in text order over the same scores.
+    """
+    head = vocab[:n_special]
+    rest = sorted(([p, round(s, 9)] for p, s in vocab[n_special:]), key=lambda ps: (-ps[1], ps[0]))
+    i = len(rest) - 1
+    while i > 0 and len(rest[i - 1][0]) == 1 and rest[i - 1][1] - rest[i][1] <= 1.5e-4:
+        i -= 1
+    tail = rest[i:] if rest and len(rest[-1][0]) == 1 else []
+    pieces = sorted(p for p, _ in tail)
+    tail = [[p, s] for p, (_, s) in zip(pieces, tail)]
+    return head + rest[: len(rest) - len(tail)] + tail
+
+
 def encoder_tokenizer(texts: list[str], vocab_size: int, out: Path) -> Path:
     """Train an XLM-R style Unigram tokenizer and save an HF folder."""
     import json
@@ -56,8 +77,10 @@ def encoder_tokenizer(texts: list[str], vocab_size: int, out: Path) -> Path:
         pair="<s> $A </s> </s> $B </s>",
         special_tokens=[("<s>", bos), ("</s>", eos)],
     )
+    tj = json.loads(tok.to_str())
+    tj["model"]["vocab"] = canonical_unigram(tj["model"]["vocab"], len(XLMR_SPECIALS))
     out = write_hf_tokenizer(
-        json.loads(tok.to_str()),
+        tj,
         out,
         specials={
             "bos_token": "<s>",
