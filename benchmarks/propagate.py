@@ -144,10 +144,12 @@ import json, os, subprocess, sys, time
 for line in sys.stdin:
     req = json.loads(line)
     t0 = time.perf_counter()
-    p = subprocess.Popen([sys.executable, "-c", req["code"]], env=req["env"], stdout=subprocess.DEVNULL)
+    argv = [sys.executable, "-c", req["code"]]
+    p = subprocess.Popen(argv, env=req["env"], stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t0
-    print(json.dumps({"status": status, "seconds": wall, "maxrss_kib": usage.ru_maxrss}), flush=True)
+    res = {"status": status, "seconds": wall, "maxrss_kib": usage.ru_maxrss}
+    print(json.dumps(res), flush=True)
 """
 _launcher: subprocess.Popen | None = None
 

@@ -11,10 +11,10 @@ must beat `instruct` on held-out Russian facts (measured 6.9% vs 0%).
 `small` (the demo's zoo, about 6 minutes on two cores, too long for CI: set
 LANGADAPT_TEST_SMALL_ZOO=1) is held to what it robustly reaches. The zoo trains on one thread
 per process, so it is the same on every machine of one instruction set; but held-out extraction
-is chaotic in the last bits of arithmetic: recipes around the chosen one gave `instruct` 61-78%
-of held-out English facts, and the chosen recipe 77.8% (the issue asks for 80%; docs/zoo.md says
-what was tried). So: at least 50% and three times the answer-blind guesser (5.6%); `teacher`
-beats `instruct` on held-out Russian (instruct never saw a Russian answer: 0%).
+is chaotic in the last bits of arithmetic: the chosen recipe gives `instruct` 85.4% of held-out
+English facts with the default seed and 76-85% over three seeds (the issue asks for 80%;
+docs/zoo.md says what was tried). So: at least 50% and three times the answer-blind guesser
+(5.6%); `teacher` beats `instruct` on held-out Russian (instruct never saw a Russian answer: 0%).
 """
 
 from __future__ import annotations

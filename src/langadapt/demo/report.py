@@ -53,9 +53,10 @@ def _stages(run_dir: Path, stages: list[str]) -> Section:
                 "An English-centric tiny Llama (`base`) and its English-only instruction-tuned twin "
                 "(`instruct`) were trained on a synthetic bilingual world. LEP then extended the "
                 "base tokenizer with Russian tokens, initialised the new rows as means of their old "
-                "pieces, trained embeddings on Russian text with every layer frozen, and propagated them into "
-                "`instruct` without any instruction data (Swap, Overlap, Conversion), followed by "
-                "self-calibration. All scores below are exact: every fact of the world is known."
+                "pieces, trained embeddings on Russian text with every layer frozen, and "
+                "propagated them into `instruct` without any instruction data (Swap, Overlap, "
+                "Conversion), followed by self-calibration. All scores below are exact: every fact "
+                "of the world is known."
             ),
             Table(
                 ["stage", "kind", "seconds"],

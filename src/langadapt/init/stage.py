@@ -52,10 +52,10 @@ def run(
     are replaced by matrices `[new_rows, hidden]`; every other tensor is copied byte for byte
     (streaming: one old matrix at a time is in memory, and `mean` writes the new rows block by
     block). Tokens in both vocabularies keep their rows (matched through vocab_map.json when the
-    new tokenizer has one, else by string); the method fills the others. The default, `mean`, is LEP's (arXiv 2412.21140, eq. 1-2): the
-    mean of the rows of the pieces the old tokenizer splits the new token's text into. The
-    averaging matrix T `[new_rows, old_rows]` is saved as init_transform.safetensors, which
-    `langadapt propagate --method conversion` fits on.
+    new tokenizer has one, else by string); the method fills the others. The default, `mean`, is
+    LEP's (arXiv 2412.21140, eq. 1-2): the mean of the rows of the pieces the old tokenizer splits
+    the new token's text into. The averaging matrix T `[new_rows, old_rows]` is saved as
+    init_transform.safetensors, which `langadapt propagate --method conversion` fits on.
 
     Args:
         model: base model folder (Hugging Face, safetensors) with its original tokenizer.
