@@ -88,8 +88,9 @@ def main() -> None:
     ap.add_argument("--prepare", metavar="CORPUS", help=argparse.SUPPRESS)
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, str(ROOT / "tests"))  # realtok: the test-only real-tokenizer builder
     if args.prepare:  # child: write the corpus, build (and cache) the base tokenizer
-        from langadapt.vocab.realtok import mistral_tokenizer_dir
+        from realtok import mistral_tokenizer_dir
 
         info = build_corpus(Path(args.prepare), args.mb, args.seed, args.shuffle_words)
         print(json.dumps({"info": info, "base": str(mistral_tokenizer_dir())}))

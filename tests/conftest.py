@@ -61,7 +61,7 @@ def mistral_tokenizer_dir() -> Path:
     pytest.importorskip(
         "mistral_common", reason="the real Mistral tokenizers ship in mistral-common"
     )
-    from langadapt.vocab.realtok import mistral_tokenizer_dir as build
+    from realtok import mistral_tokenizer_dir as build
 
     return build()
 
@@ -72,6 +72,6 @@ def tekken_tokenizer_dir() -> Path:
     pytest.importorskip(
         "mistral_common", reason="the real Mistral tokenizers ship in mistral-common"
     )
-    from langadapt.vocab.realtok import tekken_tokenizer_dir as build
+    from realtok import tekken_tokenizer_dir as build
 
     return build()

@@ -20,7 +20,9 @@ def mean_blocks(T: torch.Tensor, old: torch.Tensor, chunk: int = 1024) -> Iterat
     return matmul_blocks(T, old, torch.float32, chunk)
 
 
-@registry.register("init", "mean", paper=PAPER, default=True)
+# row-wise: row i depends on row i of T only, so the stage may write the result block by block
+# instead of holding whole float32 matrices (init's peak memory at 7B: docs/benchmarks.md)
+@registry.register("init", "mean", paper=PAPER, default=True, blocks=mean_blocks)
 def mean(
     T: torch.Tensor, old: torch.Tensor, copied: torch.Tensor, *, seed: int = 0
 ) -> torch.Tensor:
@@ -36,8 +38,3 @@ def mean(
         `[rows, hidden]` float32: the sparse matmul `T @ old`, in row blocks.
     """
     return torch.cat(list(mean_blocks(T, old)))
-
-
-# a row-wise method: row i depends on row i of T only, so the stage may write its result block by
-# block instead of holding whole float32 matrices (init's peak memory at 7B: docs/benchmarks.md)
-mean.blocks = mean_blocks  # type: ignore[attr-defined]

@@ -79,7 +79,7 @@ def run(
         options={"method": method, "pad_to_multiple_of": pad_to_multiple_of, "seed": seed},
         force=force,
     )
-    init = registry.get("init", method).func
+    init = registry.get("init", method)
     facts = arch_facts(model)
     ck = Checkpoint(model, allow_pickle=allow_pickle)
     old, new = Side.load(model), Side.load(tokenizer)
@@ -121,9 +121,10 @@ def _new_matrix(init, ck: Checkpoint, key: str, tr: Transform, seed: int) -> Str
     """The new matrix for `key`, computed while its shard is written.
 
     The old matrix is read only then (one matrix in memory at a time) and kept in its own dtype;
-    a row-wise method (`mean.blocks`) yields blocks of rows, the others the whole float32 matrix.
+    a row-wise method (one that declares the `blocks` trait) yields blocks of rows, the others
+    the whole float32 matrix.
     """
-    dtype, blocks = ck.dtype(key), getattr(init, "blocks", None)
+    dtype, blocks = ck.dtype(key), init.traits["blocks"]
 
     def produce():
         old = ck.get(key)
@@ -131,7 +132,7 @@ def _new_matrix(init, ck: Checkpoint, key: str, tr: Transform, seed: int) -> Str
             for block in blocks(tr.T, old):
                 yield block.to(dtype)
         else:
-            yield init(tr.T, old.float(), tr.copied, seed=seed).to(dtype)
+            yield init.func(tr.T, old.float(), tr.copied, seed=seed).to(dtype)
 
     return Streamed((tr.T.shape[0], ck.shape(key)[1]), dtype, produce)
 

@@ -10,7 +10,7 @@ from langadapt.propagate.fit import FitInputs, NormalEquations, select_rows
 from langadapt.propagate.swap import PAPER
 
 
-@registry.register("propagate", "conversion", paper=PAPER, default=True)
+@registry.register("propagate", "conversion", paper=PAPER, default=True, needs_transform=True)
 def conversion(x: FitInputs) -> tuple[torch.Tensor, dict]:
     """Least-squares D with (T @ base) @ D ~ (T @ instruct) over all new tokens (LEP's best).
 

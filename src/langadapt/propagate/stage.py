@@ -118,7 +118,8 @@ def run(
         raise ConfigError(f"--scale must lie in [0, 1] (0 = swap, 1 = fitted map), got {scale}")
     if ridge < 0:
         raise ConfigError(f"--ridge must be >= 0, got {ridge}")
-    fit_method = registry.get("propagate", method).func
+    chosen = registry.get("propagate", method)
+    fit_method = chosen.func
     run_ = StageRun(
         "propagate",
         out,
@@ -154,7 +155,7 @@ def run(
         specials[p] = [(new.vocab[side.tokens[k]], k) for k in sorted(side.special)]
     vocab_map = read_vocab_map(donor, old, new)
     T = None
-    if method == "conversion":
+    if chosen.traits["needs_transform"]:
         tfile = Path(transform) if transform else donor / TRANSFORM_FILE
         if tfile.is_file():
             T = load_transform(tfile)
