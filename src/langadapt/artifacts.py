@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from langadapt.errors import InputError, OutputExistsError
 
@@ -122,12 +122,44 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
         return None
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to `path` via a temporary file and a rename."""
+@contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A binary file that appears at `path` (by rename) only when the block succeeds.
+
+    The one atomic file write of the package: readers never see a half-written file, and a
+    failure leaves `path` as it was. Parent folders are created.
+    """
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(_jsonable(data), indent=2, ensure_ascii=False) + "\n", "utf-8")
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            yield f
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text_atomic(path: Path, data: str | bytes) -> None:
+    """Write text (UTF-8, newlines as given) or bytes to `path` atomically."""
+    with atomic_file(path) as f:
+        f.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON (indented, non-ASCII kept, final newline) to `path` atomically."""
+    write_text_atomic(path, json.dumps(_jsonable(data), indent=2, ensure_ascii=False) + "\n")
+
+
+def cache_root() -> Path:
+    """Where langadapt keeps caches (the zoo, the demo run, test tokenizers).
+
+    $LANGADAPT_CACHE when set, else $XDG_CACHE_HOME/langadapt, else ~/.cache/langadapt.
+    """
+    if os.environ.get("LANGADAPT_CACHE"):
+        return Path(os.environ["LANGADAPT_CACHE"]).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "langadapt"
 
 
 def _inputs_list(inputs: dict[str, Path | list[Path] | None]) -> list[tuple[str, Path]]:

@@ -1,4 +1,4 @@
-"""Streaming corpus readers: plain text, JSONL and Parquet, one path or many.
+"""Streaming corpus readers: plain text, JSONL and Parquet, one path or many; the JSONL writer.
 
 A corpus is a list of files (a folder stands for the .txt/.jsonl/.parquet files inside it).
 Plain text yields one item per line (line endings removed, blank lines skipped); JSONL yields
@@ -10,10 +10,11 @@ cause (missing file, non-UTF-8 bytes, malformed JSON, missing field, no text at 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from langadapt.artifacts import atomic_file
 from langadapt.errors import InputError, require
 
 SUFFIXES = (".txt", ".text", ".jsonl", ".json", ".parquet")
@@ -108,6 +109,25 @@ def iter_json_lines(path: Path) -> Iterator[tuple[str, Any]]:
                     f"{path} line {lineno} is not valid JSON ({exc.msg}); each line must be "
                     "one JSON value"
                 ) from None
+
+
+def read_json_lines(path: Path) -> list[Any]:
+    """Every value of a JSONL file, as a list (see `iter_json_lines` for the errors)."""
+    return [value for _, value in iter_json_lines(path)]
+
+
+def write_json_lines(path: Path, rows: Iterable[Any]) -> int:
+    """Write a JSONL file atomically (one value per line, non-ASCII kept); returns the count.
+
+    The one JSONL writer of the package, the mirror of `iter_json_lines`. (Loops that append
+    finished items one batch at a time use `langadapt.itemlog.ItemLog` instead.)
+    """
+    n = 0
+    with atomic_file(path) as f:
+        for row in rows:
+            f.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
+            n += 1
+    return n
 
 
 def _iter_jsonl(path: Path, field: str) -> Iterator[str]:

@@ -1,15 +1,14 @@
 """The `langadapt eval` stage: run task files over one or more models and report the scores.
 
-Per-item results are appended to `items/<model>/<task>.jsonl` inside the stage's resumable
-partial folder as each batch completes; a restart (same options and inputs) reads them back and
-scores only the items still missing. A batch that fails raises before anything of it is written,
-so a failed item is never stored as a result.
+Per-item results are appended to `items/<model>/<task>.jsonl` (a `langadapt.itemlog.ItemLog`)
+inside the stage's resumable partial folder as each batch completes; a restart (same options and
+inputs) reads them back, dropping a line torn by a kill, and scores only the items still missing.
+A batch that fails raises before anything of it is written, so a failed item is never stored as
+a result.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +19,7 @@ from langadapt.evaluate.data import read_records
 from langadapt.evaluate.prompts import build_items, render
 from langadapt.evaluate.report import summarise, task_scores, write_reports
 from langadapt.evaluate.taskfile import Task, resolve_tasks
+from langadapt.itemlog import ItemLog
 from langadapt.models import has_tokenizer, read_config
 
 _KEEP = ("id", "gold", "pair", "group", "choices")
@@ -42,28 +42,6 @@ def _labels(models: list[Path]) -> list[str]:
     ]
 
 
-def _read_done(path: Path) -> dict[str, dict]:
-    """Results already stored; a torn last line (killed mid-write) is cut off the file."""
-    done: dict[str, dict] = {}
-    if not path.is_file():
-        return done
-    good = 0
-    with open(path, "rb") as f:
-        for raw in f:
-            try:
-                row = json.loads(raw)
-            except ValueError:
-                break
-            if not raw.endswith(b"\n"):
-                break
-            done[row["id"]] = row
-            good += len(raw)
-    if good != path.stat().st_size:
-        with open(path, "r+b") as f:
-            f.truncate(good)
-    return done
-
-
 def _prepare(task: Task, limit: int | None, shots: int) -> list[dict]:
     task.check_data()
     records = read_records(task.data_path())
@@ -84,8 +62,8 @@ def _score_task(
 
     method = registry.get("eval-method", task.method).func
     delimiter = task.options.get("delimiter", " ")
-    done = _read_done(path)
-    pending = [it for it in items if it["id"] not in done]
+    log = ItemLog(path)  # what a killed run finished; a torn last line is cut off
+    pending = [it for it in items if it["id"] not in log.done]
     for it in pending:
         it["context"] = render(lm, it, delimiter)
     if task.method == "next-token-choice" and task.options.get("single_token", True):
@@ -94,7 +72,6 @@ def _score_task(
         for it in pending:  # every option checked before the first batch runs
             conts = choice_tokens(lm, it["context"], it["choices"], delimiter, True)[1]
             check_single_tokens(lm, it, it["choices"], conts)
-    path.parent.mkdir(parents=True, exist_ok=True)
     bar = tqdm(
         total=len(items),
         initial=len(items) - len(pending),
@@ -102,20 +79,16 @@ def _score_task(
         disable=not progress,
         unit="item",
     )
-    with open(path, "a", encoding="utf-8") as f:
-        for s in range(0, len(pending), batch_size):
-            chunk = pending[s : s + batch_size]
-            results = method(lm, chunk, options=task.options, batch_size=batch_size)
-            for it, res in zip(chunk, results):
-                row = {k: it[k] for k in _KEEP if k in it} | res
-                done[it["id"]] = row
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-            bar.update(len(chunk))
+    for s in range(0, len(pending), batch_size):
+        chunk = pending[s : s + batch_size]
+        results = method(lm, chunk, options=task.options, batch_size=batch_size)
+        # written only after the whole batch succeeded: a failed item is never a result
+        log.extend({k: it[k] for k in _KEEP if k in it} | res for it, res in zip(chunk, results))
+        bar.update(len(chunk))
     bar.close()
     return [
-        done[it["id"]] | {"text": it["text"]} if "text" in it else done[it["id"]] for it in items
+        log.get(it["id"]) | {"text": it["text"]} if "text" in it else log.get(it["id"])
+        for it in items
     ]
 
 

@@ -13,13 +13,13 @@ yet, so every answer is kept (the manifest records `judge_filter: none`).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Literal
 
 from langadapt.artifacts import StageRun
-from langadapt.corpus import Corpus, iter_json_lines
+from langadapt.corpus import Corpus, iter_json_lines, read_json_lines
 from langadapt.errors import InputError
+from langadapt.itemlog import ItemLog
 from langadapt.models import load_tokenizer, read_config, weight_files
 from langadapt.train import engine
 from langadapt.train.chat import Conversation, set_chat_template
@@ -161,7 +161,7 @@ def run(
         if accelerator.is_main_process and not answers.is_file():
             _answer(reference, chats, answers, max_new_tokens, generation_batch_size)
         accelerator.wait_for_everyone()
-        rows = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
+        rows = read_json_lines(answers)
         convs = [Conversation(r["messages"], f"{ANSWERS} line {i}") for i, r in enumerate(rows, 1)]
         convs = [c for c in convs if c.messages[-1]["content"].strip()]
         run.results.update(reference_answers=len(convs), judge_filter="none")
@@ -191,24 +191,28 @@ def run(
 
 
 def _answer(reference: Path, chats: list, path: Path, max_new_tokens: int, batch: int) -> None:
-    """Greedy reference answers, appended chunk by chunk so that a restart redoes only the rest.
+    """Greedy reference answers, logged chunk by chunk so that a restart redoes only the rest.
 
-    `path` appears (by rename) once every prompt is answered.
+    Each row is `{"id": prompt index, "messages": chat + answer}`, in prompt order. The log is
+    `path.part` (an `ItemLog`: a line torn by a kill is dropped on restart); `path` appears,
+    by rename, once every prompt is answered. Runs on the main process only.
     """
     from tqdm.auto import tqdm
 
     from langadapt.llm.local import LocalBackend
 
     part = path.with_name(path.name + ".part")
-    done = part.read_text(encoding="utf-8").splitlines() if part.is_file() else []
+    log = ItemLog(part)
+    todo = [i for i in range(len(chats)) if str(i) not in log.done]
     backend = LocalBackend(reference, batch_size=batch)
     chunk = batch * 4
-    with open(part, "a", encoding="utf-8") as f:
-        for lo in tqdm(range(len(done), len(chats), chunk), desc="reference answers"):
-            todo = chats[lo : lo + chunk]
-            answers = backend.generate(todo, max_new_tokens=max_new_tokens, temperature=0.0)
-            for chat, answer in zip(todo, answers):
-                row = {"messages": chat + [{"role": "assistant", "content": answer.strip()}]}
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
-            f.flush()
+    for lo in tqdm(range(0, len(todo), chunk), desc="reference answers"):
+        ids = todo[lo : lo + chunk]
+        answers = backend.generate(
+            [chats[i] for i in ids], max_new_tokens=max_new_tokens, temperature=0.0
+        )
+        log.extend(
+            {"id": str(i), "messages": chats[i] + [{"role": "assistant", "content": a.strip()}]}
+            for i, a in zip(ids, answers)
+        )
     part.replace(path)
