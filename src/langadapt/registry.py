@@ -46,7 +46,15 @@ TRAITS: dict[str, dict[str, tuple[Any, str]]] = {
         ),
     },
     "eval-method": {},
-    "metric": {},
+    "metric": {
+        "mean_over": (
+            None,
+            "the metric is the plain mean, over units ('item': each row; 'pair': rows sharing "
+            "`pair`; 'group': rows sharing `group`), of the metric of each unit alone, so its "
+            "stderr is the stdev of the per-unit values / sqrt(n); None: a corpus-level metric "
+            "(macro-F1, MCC) whose stderr and interval are bootstrapped over items",
+        ),
+    },
 }
 
 

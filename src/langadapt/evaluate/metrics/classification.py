@@ -18,7 +18,7 @@ def _check(items: list[dict]) -> None:
         raise ValueError("a metric needs at least one scored item")
 
 
-@register("metric", "accuracy", paper=LEP, default=True)
+@register("metric", "accuracy", paper=LEP, default=True, mean_over="item")
 def accuracy(items: list[dict]) -> float:
     """Accuracy: the share of items whose prediction equals the gold label."""
     _check(items)
@@ -70,7 +70,12 @@ def mcc(items: list[dict]) -> float:
     return 0.0 if den == 0 else num / den
 
 
-@register("metric", "confident_accuracy", paper=LEP + "; PARus/ruTiE scoring of llmtf")
+@register(
+    "metric",
+    "confident_accuracy",
+    paper=LEP + "; PARus/ruTiE scoring of llmtf",
+    mean_over="pair",
+)
 def confident_accuracy(items: list[dict]) -> float:
     """PARus-style confident accuracy: the share of questions right in both option orders.
 

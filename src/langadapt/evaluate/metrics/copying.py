@@ -13,7 +13,7 @@ from langadapt.registry import register
 LEP = "Tikhomirov & Chernyshev, LEP (arXiv 2412.21140) section 2.3, Darumeru copy tasks"
 
 
-@register("metric", "copy_sentence", paper=LEP)
+@register("metric", "copy_sentence", paper=LEP, mean_over="item")
 def copy_sentence(items: list[dict]) -> float:
     """Sentence copy score: mean of min(p/s, s/p) over items, on token lengths.
 
@@ -42,7 +42,7 @@ def match_ratio(pred: str, gold: str) -> float:
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
-@register("metric", "copy_paragraph", paper=LEP)
+@register("metric", "copy_paragraph", paper=LEP, mean_over="item")
 def copy_paragraph(items: list[dict]) -> float:
     """Paragraph copy score: share of items whose character match ratio (see match_ratio) >= 0.99."""
     if not items:

@@ -11,6 +11,7 @@ from langadapt.registry import register
     "metric",
     "r_precision",
     paper="Manning et al., Introduction to Information Retrieval (2008) 8.4; LEP (arXiv 2412.21140) for daru_treeway extractive",
+    mean_over="group",
 )
 def r_precision(items: list[dict]) -> float:
     """R-precision: per group, the share of relevant items among the R best-scored, R = #relevant.

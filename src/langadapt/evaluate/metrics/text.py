@@ -35,7 +35,7 @@ def normalize_squad(text: str) -> str:
     return " ".join(_ARTICLES.sub(" ", text).split())
 
 
-@register("metric", "exact_match", paper=SQUAD)
+@register("metric", "exact_match", paper=SQUAD, mean_over="item")
 def exact_match(items: list[dict]) -> float:
     """Exact match: share of items whose strip()+casefold() prediction equals a gold answer."""
     if not items:
@@ -63,7 +63,7 @@ def token_f1_one(pred: str, gold: str) -> float:
     return 2 * prec * rec / (prec + rec)
 
 
-@register("metric", "token_f1", paper=SQUAD)
+@register("metric", "token_f1", paper=SQUAD, mean_over="item")
 def token_f1(items: list[dict]) -> float:
     """Token F1 (SQuAD-style), the mean over items of the best F1 against any gold answer."""
     if not items:
@@ -101,25 +101,25 @@ def _rouge(items: list[dict], n: int, which: int) -> float:
     ) / len(items)
 
 
-@register("metric", "rouge1_recall", paper=ROUGE)
+@register("metric", "rouge1_recall", paper=ROUGE, mean_over="item")
 def rouge1_recall(items: list[dict]) -> float:
     """ROUGE-1 recall: mean share of reference unigrams found in the prediction (clipped counts)."""
     return _rouge(items, 1, 0)
 
 
-@register("metric", "rouge1_f", paper=ROUGE)
+@register("metric", "rouge1_f", paper=ROUGE, mean_over="item")
 def rouge1_f(items: list[dict]) -> float:
     """ROUGE-1 F-measure: mean harmonic mean of unigram precision and recall."""
     return _rouge(items, 1, 1)
 
 
-@register("metric", "rouge2_recall", paper=ROUGE)
+@register("metric", "rouge2_recall", paper=ROUGE, mean_over="item")
 def rouge2_recall(items: list[dict]) -> float:
     """ROUGE-2 recall: mean share of reference bigrams found in the prediction (clipped counts)."""
     return _rouge(items, 2, 0)
 
 
-@register("metric", "rouge2_f", paper=ROUGE)
+@register("metric", "rouge2_f", paper=ROUGE, mean_over="item")
 def rouge2_f(items: list[dict]) -> float:
     """ROUGE-2 F-measure: mean harmonic mean of bigram precision and recall."""
     return _rouge(items, 2, 1)
