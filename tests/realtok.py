@@ -24,6 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from langadapt.artifacts import cache_root
 from langadapt.vocab.convert import bos_post_processor, spm_bpe_tokenizer_json, write_hf_tokenizer
 from langadapt.vocab.family import bytes_to_unicode
 
@@ -134,8 +135,7 @@ def tekken_tokenizer_json(path: Path) -> tuple[dict[str, Any], list[str]]:
 
 
 def _cache_root() -> Path:
-    base = Path(os.environ.get("LANGADAPT_CACHE", Path.home() / ".cache" / "langadapt"))
-    return base / "test-tokenizers" / metadata.version("mistral-common")
+    return cache_root() / "test-tokenizers" / metadata.version("mistral-common")
 
 
 def _build(name: str, make) -> Path:

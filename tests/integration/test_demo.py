@@ -32,6 +32,7 @@ def _demo(out: Path) -> subprocess.CompletedProcess:
         **os.environ,
         "PYTHONPATH": str(ROOT / "src"),
         "XDG_CACHE_HOME": str(out.parent / "cache"),
+        "LANGADAPT_CACHE": "",  # it would come before XDG_CACHE_HOME (artifacts.cache_root)
     }
     cmd = [sys.executable, "-m", "langadapt", "demo", "--fast", "--out", str(out)]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)

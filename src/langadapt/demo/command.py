@@ -8,10 +8,11 @@ zoo, fewer evaluation items) for CI.
 
 from __future__ import annotations
 
-import os
 import time
 from importlib import resources
 from pathlib import Path
+
+from langadapt.artifacts import cache_root
 
 # Overrides that turn the demo pipeline into its CI-sized twin (same stages, smaller data).
 FAST_OVERRIDES = [
@@ -29,9 +30,8 @@ def pipeline_file() -> Path:
 
 
 def default_out(fast: bool) -> Path:
-    """~/.cache/langadapt/demo (or demo-fast), under $XDG_CACHE_HOME when set."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "langadapt" / ("demo-fast" if fast else "demo")
+    """demo (or demo-fast) under the cache root (`langadapt.artifacts.cache_root`)."""
+    return cache_root() / ("demo-fast" if fast else "demo")
 
 
 def run(*, out: Path | None = None, fast: bool = False, force: bool = False) -> Path:
@@ -43,7 +43,8 @@ def run(*, out: Path | None = None, fast: bool = False, force: bool = False) -> 
     self-calibrates, and evaluates every model on held-out tasks in both languages.
 
     Args:
-        out: run folder (default: ~/.cache/langadapt/demo, or demo-fast with --fast).
+        out: run folder (default: demo, or demo-fast with --fast, under $LANGADAPT_CACHE, else
+            $XDG_CACHE_HOME/langadapt, else ~/.cache/langadapt).
         fast: a smaller world, zoo and evaluation (the CI-sized twin).
         force: redo every stage even when it is up to date.
     """

@@ -18,7 +18,13 @@ from dataclasses import asdict, is_dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from langadapt.artifacts import StageRun, path_digest, read_manifest, write_json_atomic
+from langadapt.artifacts import (
+    StageRun,
+    cache_root,
+    path_digest,
+    read_manifest,
+    write_json_atomic,
+)
 from langadapt.errors import ConfigError
 from langadapt.zoo import card, data, encoder, score
 from langadapt.zoo.causal import CausalSpec, pretrained, tuned
@@ -52,13 +58,6 @@ SIZES: dict[str, dict] = {
     },
 }  # fmt: skip
 MEMBERS = ("base", "instruct", "teacher", "encoder")
-
-
-def cache_root() -> Path:
-    """$LANGADAPT_CACHE, else ~/.cache/langadapt (or under $XDG_CACHE_HOME)."""
-    if os.environ.get("LANGADAPT_CACHE"):
-        return Path(os.environ["LANGADAPT_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "langadapt"
 
 
 def _steps(spec: CausalSpec, max_steps: int | None) -> CausalSpec:
@@ -157,7 +156,7 @@ def run(
     Writes base (English-centric Llama), instruct (base + English-only SFT), teacher (a larger
     bilingual Llama with English and Russian SFT) and encoder (bilingual XLM-R masked LM), each
     a Hugging Face folder with a model card, and their held-out fact accuracy in manifest.json.
-    A finished zoo is kept under ~/.cache/langadapt/zoo/ and copied, not retrained, when the
+    A finished zoo is kept under the cache root (zoo/) and copied, not retrained, when the
     same world and options come again.
 
     Args:
@@ -166,7 +165,8 @@ def run(
         size: fast (seconds, for CI) or small (the demo's zoo: a few CPU minutes).
         seed: seed of initialisation, data order and masking; same world + seed = same models.
         max_steps: cap every training stage at this many steps (smoke tests).
-        cache: reuse and fill the zoo cache (~/.cache/langadapt/zoo, or $LANGADAPT_CACHE/zoo).
+        cache: reuse and fill the zoo cache (zoo/ under $LANGADAPT_CACHE, else
+            $XDG_CACHE_HOME/langadapt, else ~/.cache/langadapt).
         force: replace an existing output folder.
     """
     if size not in SIZES:
