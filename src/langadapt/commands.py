@@ -6,6 +6,10 @@ read it without importing the CLI that dispatches to it.
 
 from __future__ import annotations
 
+import importlib
+import inspect
+from collections.abc import Callable
+
 # subcommand -> ("module:function", one-line summary for `langadapt --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": (
@@ -15,6 +19,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": (
         "langadapt.pipeline:run",
         "run a pipeline YAML; stages that are up to date are skipped",
+    ),
+    "validate": (
+        "langadapt.pipeline:validate",
+        "check a pipeline YAML (commands, options, ${stage} references) without running it",
     ),
     "ls": ("langadapt.registry:ls", "list every method with the paper it implements"),
     # LEP: vocabulary
@@ -68,3 +76,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "train the zoo of tiny models (base, instruct, teacher, encoder) on a synthetic world",
     ),
 }
+
+# commands that are not stages (they write no run folder of their own, or run other stages):
+# a pipeline refuses them
+NOT_STAGES = frozenset({"demo", "run", "validate", "ls"})
+STAGES = frozenset(COMMANDS) - NOT_STAGES
+
+
+def load(target: str) -> Callable:
+    """The function named by a "module:function" string of the table (imports its module)."""
+    module, name = target.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def positional_names(func: Callable) -> list[str]:
+    """The names of `func`'s positional-only parameters (before `/`), in order."""
+    return [
+        k
+        for k, p in inspect.signature(func).parameters.items()
+        if p.kind is inspect.Parameter.POSITIONAL_ONLY
+    ]

@@ -17,15 +17,24 @@ the command line address a stage by name: `tokenizer.new_tokens=3000`, and may u
 references: `embeddings.new_rows_from='${init}/vocab_map.json'`. Because every stage
 compares its manifest with its options and input digests, a killed run continues where it
 stopped when started again.
+
+Before the first stage starts, the whole file is checked (`plan`): every command, every option
+name and type, every required option and every `${stage}` reference, with all problems
+reported at once. A typo in the last stage fails in a fraction of a second instead of after
+hours of the stages before it. The check reads stage signatures from source
+(`signature.static_options`), so it imports no torch; `langadapt validate FILE` runs only it.
 """
 
 from __future__ import annotations
 
 import re
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from langadapt.config import load_yaml, options_of, parse_overrides, resolve
+from langadapt import commands
+from langadapt.config import Option, coerce, load_yaml, options_of, parse_overrides, resolve
 from langadapt.errors import ConfigError
 
 _REF = re.compile(r"\$\{([\w-]+)\}")
@@ -78,6 +87,143 @@ def load_pipeline(path: Path) -> tuple[Path, list[dict[str, Any]]]:
     return Path(data.get("run_dir", Path(path).with_suffix(""))), stages
 
 
+@dataclass
+class Planned:
+    """One checked stage: its command, the function's import target and its given options."""
+
+    name: str
+    command: str
+    target: str
+    options: dict[str, Any]
+    out: Path
+
+
+def _stage_options(target: str) -> list[Option]:
+    from langadapt.signature import Unsupported, static_options
+
+    try:
+        return static_options(target)
+    except Unsupported:  # a construct the source reader does not know: import the stage
+        return options_of(commands.load(target))
+
+
+def plan(
+    pipeline: Path, overrides: list[str] | None = None, run_dir: Path | None = None
+) -> tuple[Path, list[Planned]]:
+    """Check a whole pipeline without running anything; every problem is reported at once.
+
+    Raises ConfigError listing, per stage, unknown or non-stage commands, unknown options,
+    values of the wrong type, missing required options and references to stages that are not
+    earlier in the file (or do not exist).
+    """
+    file_run_dir, stages = load_pipeline(pipeline)
+    run_dir = Path(run_dir or file_run_dir)
+    problems: list[str] = []
+    per_stage: dict[str, dict[str, Any]] = {}
+    for key, value in parse_overrides(overrides or []).items():
+        stage, _, opt = key.partition(".")
+        if stage not in {s["name"] for s in stages} or not opt:
+            problems.append(
+                f"override '{key}' must be STAGE.OPTION with STAGE one of: "
+                f"{', '.join(s['name'] for s in stages)}"
+            )
+            continue
+        per_stage.setdefault(stage, {})[opt] = value
+    refs: dict[str, str] = {"run_dir": str(run_dir)}
+    planned: list[Planned] = []
+    for st in stages:
+        name, command = st["name"], st["command"]
+        where = f"pipeline stage '{name}'"
+        if command not in commands.COMMANDS:
+            problems.append(f"{where}: unknown command '{command}'; stages: {_stage_list()}")
+            refs[name] = str(run_dir / name)
+            continue
+        if command not in commands.STAGES:
+            problems.append(
+                f"{where}: '{command}' is not a stage and cannot run in a pipeline; "
+                f"stages: {_stage_list()}"
+            )
+            refs[name] = str(run_dir / name)
+            continue
+        target = commands.COMMANDS[command][0]
+        opts: dict[str, Any] = {}
+        found: list[str] = []
+        for label, source in (
+            ("", st.get("options") or {}),
+            ("override of ", per_stage.get(name, {})),
+        ):
+            for key, value in source.items():
+                try:  # one key at a time, so that one bad reference hides no other problem
+                    opts[key] = _substitute(value, refs, label + where)
+                except ConfigError as exc:
+                    found.append(str(exc))
+                    opts[key] = value
+        options = _stage_options(target)
+        if "out" in {o.name for o in options} and "out" not in opts:
+            opts["out"] = str(run_dir / name)
+        found += check_options(options, opts, where)
+        problems += found
+        out = Path(opts.get("out", run_dir / name))
+        refs[name] = str(out)
+        if not found:
+            planned.append(Planned(name, command, target, opts, out))
+    if problems:
+        raise ConfigError(
+            f"pipeline {pipeline} has {len(problems)} problem(s); nothing was run:\n  - "
+            + "\n  - ".join(problems)
+        )
+    return run_dir, planned
+
+
+def check_options(options: list[Option], given: dict[str, Any], where: str) -> list[str]:
+    """Every problem of `given` against a stage's options: unknown names, types, missing."""
+    by_name = {o.name: o for o in options}
+    problems = []
+    for key, value in given.items():
+        opt = by_name.get(key.replace("-", "_"))
+        if opt is None:
+            problems.append(
+                f"{where}: unknown option '{key}'; valid options are: {', '.join(sorted(by_name))}"
+            )
+            continue
+        try:
+            coerce(value, opt.annotation, opt.name)
+        except ConfigError as exc:
+            problems.append(f"{where}: {exc}")
+    given_names = {k.replace("-", "_") for k in given}
+    for opt in options:
+        if opt.required and opt.name not in given_names:
+            problems.append(
+                f"{where}: missing required option {opt.flag}"
+                + (f" ({opt.help})" if opt.help else "")
+            )
+    return problems
+
+
+def _stage_list() -> str:
+    return ", ".join(sorted(commands.STAGES))
+
+
+def validate(
+    pipeline: Path, /, *, overrides: list[str] | None = None, run_dir: Path | None = None
+) -> None:
+    """Check a pipeline YAML (commands, options, types, ${stage} references); run nothing.
+
+    Args:
+        pipeline: the pipeline YAML file.
+        overrides: `stage.option=value` pairs, checked as `langadapt run` would apply them.
+        run_dir: the run folder (default: the file's run_dir).
+    """
+    t0 = time.perf_counter()
+    run_dir, planned = plan(pipeline, overrides, run_dir)
+    width = max(len(p.name) for p in planned)
+    print(
+        f"{pipeline}: {len(planned)} stages, all options valid ({time.perf_counter() - t0:.2f} s)"
+    )
+    for p in planned:
+        print(f"  {p.name:<{width}}  langadapt {p.command} -> {p.out}")
+
+
 def run(
     pipeline: Path,
     /,
@@ -89,6 +235,9 @@ def run(
 ) -> Path:
     """Run a pipeline YAML stage by stage; stages whose manifest matches are skipped.
 
+    The whole file is checked first (`langadapt validate`): a problem in any stage stops the
+    run before the first stage starts.
+
     Args:
         pipeline: the pipeline YAML file.
         overrides: `stage.option=value` pairs that change one stage's options.
@@ -96,40 +245,25 @@ def run(
         only: run only these stages (by name); their inputs must already exist.
         run_dir: the run folder (default: the file's run_dir).
     """
-    from langadapt.cliargs import load_target
-    from langadapt.commands import COMMANDS
-
-    file_run_dir, stages = load_pipeline(pipeline)
-    run_dir = Path(run_dir or file_run_dir)
-    per_stage: dict[str, dict[str, Any]] = {}
-    for key, value in parse_overrides(overrides or []).items():
-        stage, _, opt = key.partition(".")
-        if stage not in {s["name"] for s in stages} or not opt:
-            raise ConfigError(
-                f"override '{key}' must be STAGE.OPTION with STAGE one of: "
-                f"{', '.join(s['name'] for s in stages)}"
-            )
-        per_stage.setdefault(stage, {})[opt] = value
-    refs: dict[str, str] = {"run_dir": str(run_dir)}
+    run_dir, planned = plan(pipeline, overrides, run_dir)
+    unknown = sorted(set(only or []) - {p.name for p in planned})
+    if unknown:
+        raise ConfigError(
+            f"--only names {', '.join(unknown)}, not stages of {pipeline}; "
+            f"stages: {', '.join(p.name for p in planned)}"
+        )
     last = run_dir
-    for st in stages:
-        name, command = st["name"], st["command"]
-        if command not in COMMANDS or command in ("run",):
-            raise ConfigError(f"pipeline stage '{name}': unknown command '{command}'")
-        func = load_target(COMMANDS[command][0])
-        where = f"pipeline stage '{name}'"
-        opts = _substitute(dict(st.get("options") or {}), refs, where)
-        opts.update(_substitute(per_stage.get(name, {}), refs, f"override of {where}"))
-        names = {o.name for o in options_of(func)}
-        if "out" in names and "out" not in opts:
-            opts["out"] = str(run_dir / name)
-        if force and "force" in names:
-            opts["force"] = True
-        kwargs = resolve(func, opts, where=where)
-        refs[name] = str(kwargs.get("out", run_dir / name))
-        if only and name not in only:
+    for p in planned:
+        if only and p.name not in only:
             continue
-        print(f"== {name}: langadapt {command}")
-        result = func(**kwargs)
+        func = commands.load(p.target)
+        # resolved against the imported function for its real defaults (the static read may
+        # leave a computed default unevaluated); the options are the ones checked above
+        kwargs = resolve(func, p.options, where=f"pipeline stage '{p.name}'")
+        if force and "force" in kwargs:
+            kwargs["force"] = True
+        print(f"== {p.name}: langadapt {p.command}")
+        pos = commands.positional_names(func)
+        result = func(*[kwargs.pop(k) for k in pos], **kwargs)
         last = Path(result) if isinstance(result, (str, Path)) else last
     return last

@@ -14,18 +14,11 @@ def write(tmp_path, text):
     return p
 
 
-def test_ls_stage_runs_and_overrides(tmp_path, capsys):
-    p = write(
-        tmp_path,
-        f"""
-        run_dir: {tmp_path}/run
-        stages:
-          - name: list
-            command: ls
-    """,
-    )
-    run(p)
-    assert "== list" in capsys.readouterr().out
+def test_a_command_that_is_not_a_stage_is_refused(tmp_path):
+    for command in ("ls", "demo", "run", "validate"):
+        p = write(tmp_path, f"stages:\n  - {{name: a, command: {command}}}\n")
+        with pytest.raises(ConfigError, match=f"'{command}' is not a stage"):
+            run(p)
 
 
 @pytest.mark.parametrize(
@@ -48,12 +41,12 @@ def test_bad_references_and_overrides(tmp_path):
         tmp_path,
         """
         stages:
-          - {name: a, command: ls, options: {kind: "${b}"}}
+          - {name: a, command: world generate, options: {out: "${b}"}}
     """,
     )
     with pytest.raises(ConfigError, match=r"\$\{b\}"):
         run(p)
-    p2 = write(tmp_path, "stages:\n  - {name: a, command: ls}\n")
+    p2 = write(tmp_path, "stages:\n  - {name: a, command: world generate}\n")
     with pytest.raises(ConfigError, match="STAGE.OPTION"):
         run(p2, overrides=["zz.kind=x"])
     with pytest.raises(ConfigError, match="unknown option 'colour'"):
