@@ -32,12 +32,13 @@ pytestmark = pytest.mark.slow
 
 def _guess_baseline(world, lang: str) -> float:
     """Exact-match share of always answering the most common train answer of each relation."""
-    from langadapt.zoo.data import read_jsonl, train_qa
+    from langadapt.corpus import read_json_lines
+    from langadapt.zoo.data import train_qa
 
     common: dict[str, Counter] = defaultdict(Counter)
     for row in train_qa(world, lang):
         common[row["relation"]][row["answer"]] += 1
-    rows = read_jsonl(world / f"eval/facts.{lang}.jsonl")
+    rows = read_json_lines(world / f"eval/facts.{lang}.jsonl")
     hits = [common[r["relation"]].most_common(1)[0][0] == r["answer"] for r in rows]
     return sum(hits) / len(rows)
 

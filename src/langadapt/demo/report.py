@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from langadapt.artifacts import read_manifest
+from langadapt.corpus import read_json_lines
 from langadapt.errors import MissingExtraError
 from langadapt.report.html import Figure, Samples, Section, Table, Text, write_report
 
@@ -28,7 +29,7 @@ MODELS = {
 def _jsonl(path: Path) -> list[dict]:
     if not path.is_file():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return read_json_lines(path)
 
 
 def _figure(make, name: str, caption: str) -> list[Figure]:
@@ -72,7 +73,7 @@ def _stages(run_dir: Path, stages: list[str]) -> Section:
 def _tokenizers(run_dir: Path) -> Section:
     from langadapt.models import load_tokenizer
     from langadapt.report.plots import grouped_bars
-    from langadapt.vocab.metrics import tokenizer_stats
+    from langadapt.tokens.metrics import tokenizer_stats
 
     pairs = _jsonl(run_dir / "world" / "eval" / "parallel.jsonl")
     toks = {

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import base64
 import html
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from langadapt.artifacts import write_text_atomic
 
 
 @dataclass
@@ -158,7 +159,5 @@ def write_report(folder: Path, title: str, sections: Sequence[Section]) -> Path:
     for name, png in files.items():
         (folder / name).write_bytes(png)
     for name, text in (("report.md", md), ("report.html", render_html(title, sections))):
-        tmp = folder / f".{name}.tmp-{os.getpid()}"
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, folder / name)
+        write_text_atomic(folder / name, text)
     return folder / "report.html"

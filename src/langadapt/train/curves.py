@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from langadapt.corpus import read_json_lines
 from langadapt.errors import require
 
 
@@ -14,7 +14,7 @@ def plot_loss(metrics: Path, png: Path, title: str) -> Path:
     mpl.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = [json.loads(line) for line in Path(metrics).read_text().splitlines() if line]
+    rows = read_json_lines(metrics)
     steps = [r["step"] for r in rows]
     fig, ax = plt.subplots(figsize=(7, 4), dpi=120)
     ax.plot(steps, [r["loss"] for r in rows], color="tab:blue", lw=1.2, label="loss")

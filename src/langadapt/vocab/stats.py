@@ -12,12 +12,11 @@ atomically).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from itertools import islice
 from pathlib import Path
 
-from langadapt.artifacts import write_json_atomic
+from langadapt.artifacts import write_json_atomic, write_text_atomic
 from langadapt.corpus import Corpus
 from langadapt.errors import ConfigError, TokenizerError, require
 from langadapt.vocab.metrics import TokenizerStats, tokenizer_stats
@@ -74,10 +73,7 @@ def plot_symbols_per_token(results: dict[str, dict[str, TokenizerStats]], path: 
         title="Tokenizer efficiency",
         ylabel="symbols per token (higher is better)",
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(png)
-    os.replace(tmp, path)
+    write_text_atomic(path, png)
 
 
 def _progress(texts: Iterable[str], desc: str) -> Iterable[str]:

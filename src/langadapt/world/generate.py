@@ -12,12 +12,12 @@ tested on questions about people it has only read about.
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 from typing import Literal
 
 from langadapt.artifacts import StageRun
+from langadapt.corpus import write_json_lines
 from langadapt.errors import ConfigError
 from langadapt.world import evalsets
 from langadapt.world.entities import build_world, knowledge_base
@@ -39,14 +39,6 @@ SPLIT_DESCRIPTION = (
     "answerable from the pretraining text but never seen with their answers in instruction "
     "training. Towns, countries and animal facts are shared by all splits."
 )
-
-
-def _write_jsonl(path: Path, rows: list[dict]) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n")
-    return len(rows)
 
 
 def build_files(seed: int, size: str) -> dict[str, list[dict]]:
@@ -118,7 +110,7 @@ def run(
         return stage.out
     files = build_files(seed, size)
     with stage.writing() as tmp:
-        counts = {name: _write_jsonl(tmp / name, rows) for name, rows in files.items()}
+        counts = {name: write_json_lines(tmp / name, rows) for name, rows in files.items()}
         people = files["kb.jsonl"]
         stage.results["counts"] = counts
         stage.results["people"] = {

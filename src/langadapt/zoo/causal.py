@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from langadapt import tiny
+from langadapt.corpus import iter_json_lines, read_json_lines
 from langadapt.models import load_tokenizer
 from langadapt.train import pretrain, sft
 from langadapt.zoo import data
@@ -46,8 +47,7 @@ def _results(folder: Path) -> dict:
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     keep = ("steps", "final_loss", "tokens_per_s", "corpus_tokens", "blocks", "conversations")
     res = {k: v for k, v in manifest["results"].items() if k in keep}
-    with open(folder / "metrics.jsonl", encoding="utf-8") as f:
-        first = json.loads(f.readline())["loss"]
+    first = next(iter_json_lines(folder / "metrics.jsonl"))[1]["loss"]
     return res | {"first_loss": round(first, 4), "seconds": manifest["seconds"]}
 
 
@@ -88,7 +88,7 @@ def pretrained(spec: CausalSpec, world: Path, work: Path, out: Path, seed: int) 
         work / f"{out.name}.corpus.jsonl",
         spec.qa_form,
     )
-    texts = [r["text"] for r in data.read_jsonl(corpus)]
+    texts = [r["text"] for r in read_json_lines(corpus)]
     init = init_model(spec, texts, work / f"{out.name}.init", seed)
     pretrain.run(
         model=init,
@@ -105,7 +105,7 @@ def pretrained(spec: CausalSpec, world: Path, work: Path, out: Path, seed: int) 
         seed=seed,
     )
     docs = {
-        lang: round(share * len(data.read_jsonl(world / f"pretrain/{lang}.jsonl")))
+        lang: round(share * len(read_json_lines(world / f"pretrain/{lang}.jsonl")))
         for lang, share in spec.shares.items()
     }
     return {

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from langadapt.corpus import read_json_lines, write_json_lines
 from langadapt.errors import InputError
 
 # files `zoo build` reads; a folder without them is not a world
@@ -43,19 +44,6 @@ REQUIRED = (
 PROMPT = {"en": ("Question: ", "Answer:"), "ru": ("Вопрос: ", "Ответ:")}
 # positions in a facts row's `answers` (world.evalsets.facts): short, pronoun sentence, named one
 PRONOUN_SENTENCE, NAMED_SENTENCE = 1, 2
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def write_jsonl(path: Path, rows: list[dict]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return path
 
 
 def check_world(world: Path) -> dict:
@@ -84,7 +72,7 @@ def train_qa(world: Path, lang: str) -> list[dict]:
 
     opts = check_world(world)["options"]
     rebuilt = build_world(int(opts["seed"]), SIZES[opts["size"]]["people"])
-    if evalsets.facts(rebuilt.split("eval"), lang) != read_jsonl(
+    if evalsets.facts(rebuilt.split("eval"), lang) != read_json_lines(
         world / f"eval/facts.{lang}.jsonl"
     ):
         raise InputError(
@@ -135,11 +123,12 @@ def pretrain_corpus(
     `qa_langs`, in `qa_form` (see `qa_text`)."""
     rows = []
     for lang, share in shares.items():
-        docs = read_jsonl(world / f"pretrain/{lang}.jsonl")
+        docs = read_json_lines(world / f"pretrain/{lang}.jsonl")
         rows += docs[: max(1, round(share * len(docs)))]
     for lang in qa_langs:
         rows += [{"text": qa_text(r, lang, qa_form)} for r in train_qa(world, lang)] * qa_repeat
-    return write_jsonl(out, rows)
+    write_json_lines(out, rows)
+    return out
 
 
 def sft_data(world: Path, langs: list[str], out: Path) -> Path:
@@ -147,7 +136,9 @@ def sft_data(world: Path, langs: list[str], out: Path) -> Path:
     rows = []
     for lang in langs:
         rows += [
-            {"messages": r["messages"]} for r in read_jsonl(world / f"instruct/train.{lang}.jsonl")
+            {"messages": r["messages"]}
+            for r in read_json_lines(world / f"instruct/train.{lang}.jsonl")
         ]
         rows += [qa_chat(r, lang) for r in train_qa(world, lang)]
-    return write_jsonl(out, rows)
+    write_json_lines(out, rows)
+    return out

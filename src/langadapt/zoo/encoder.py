@@ -6,8 +6,9 @@ import time
 from pathlib import Path
 
 from langadapt import tiny
+from langadapt.corpus import read_json_lines
 from langadapt.models import load_tokenizer
-from langadapt.zoo import data, mlm
+from langadapt.zoo import mlm
 from langadapt.zoo.tokenizers import encoder_tokenizer
 
 
@@ -20,7 +21,7 @@ def build(world: Path, out: Path, spec: dict, seed: int) -> dict:
     texts = [
         r["text"]
         for lang in ("en", "ru")
-        for r in data.read_jsonl(Path(world) / f"pretrain/{lang}.jsonl")
+        for r in read_json_lines(Path(world) / f"pretrain/{lang}.jsonl")
     ]
     encoder_tokenizer(texts, spec["vocab"], out)
     tokenizer = load_tokenizer(out)

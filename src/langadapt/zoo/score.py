@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from langadapt.zoo.data import PROMPT, read_jsonl
+from langadapt.corpus import read_json_lines
+from langadapt.zoo.data import PROMPT
 
 
 def normalise(text: str) -> str:
@@ -53,7 +54,7 @@ def world_scores(model: Path, world: Path, langs: tuple[str, ...] = ("en", "ru")
     """Held-out fact accuracy per language, from the world's eval/facts.{lang}.jsonl."""
     return {
         f"facts.{lang}": fact_accuracy(
-            model, read_jsonl(Path(world) / f"eval/facts.{lang}.jsonl"), lang
+            model, read_json_lines(Path(world) / f"eval/facts.{lang}.jsonl"), lang
         )
         for lang in langs
     }
