@@ -188,7 +188,7 @@ def copy_baseline(src: Path, dst: Path) -> dict:
 NAIVE_INIT = """
 import torch
 from transformers import AutoModelForCausalLM
-from langadapt.init.mapping import Side, build_transform
+from langadapt.tokens.mapping import Side, build_transform
 m = AutoModelForCausalLM.from_pretrained({base!r}, dtype=torch.bfloat16)
 old, new = Side.load({base!r}), Side.load({tok!r})
 T = build_transform(old, new, len(old), len(new), None).T.float()
@@ -204,7 +204,7 @@ m.save_pretrained({out!r})
 NAIVE_PROPAGATE = """
 import torch
 from transformers import AutoModelForCausalLM
-from langadapt.init.mapping import load_transform
+from langadapt.tokens.mapping import load_transform
 base = AutoModelForCausalLM.from_pretrained({base!r}, dtype=torch.bfloat16)
 inst = AutoModelForCausalLM.from_pretrained({inst!r}, dtype=torch.bfloat16)
 donor = AutoModelForCausalLM.from_pretrained({donor!r}, dtype=torch.bfloat16)

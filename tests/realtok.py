@@ -26,7 +26,7 @@ from typing import Any
 
 from langadapt.artifacts import cache_root
 from langadapt.vocab.convert import bos_post_processor, spm_bpe_tokenizer_json, write_hf_tokenizer
-from langadapt.vocab.family import bytes_to_unicode
+from langadapt.tokens.family import bytes_to_unicode
 
 
 def _data_dir() -> Path:

@@ -12,7 +12,7 @@ from safetensors.torch import load_file, save_file
 
 from langadapt.checkpoint import Checkpoint
 from langadapt.cli import main
-from langadapt.init.mapping import Side
+from langadapt.tokens.mapping import Side
 from langadapt.models import load_causal_lm, load_tokenizer
 from langadapt.tiny import TINY_MATRIX, builtin_corpus, train_byte_level_bpe, train_spm_bpe
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from langadapt.cli import main
-from langadapt.vocab.metrics import tokenizer_stats
+from langadapt.tokens.metrics import tokenizer_stats
 
 pytestmark = pytest.mark.realdata
 

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from langadapt.vocab.extend import run as extend
-from langadapt.vocab.metrics import round_trip_failures, tokenizer_stats
+from langadapt.tokens.metrics import round_trip_failures, tokenizer_stats
 
 pytestmark = [pytest.mark.slow, pytest.mark.realdata]
 

@@ -14,7 +14,7 @@ def test_russian_tokenizer_on_held_out_sentences(shared_data, kind, tmp_path):
     import sentencepiece as spm
 
     from langadapt.models import load_tokenizer
-    from langadapt.vocab.metrics import tokenizer_stats
+    from langadapt.tokens.metrics import tokenizer_stats
 
     ud = shared_data / "ud"
     out = train(

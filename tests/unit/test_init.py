@@ -10,7 +10,7 @@ from safetensors.torch import load_file
 from langadapt import registry
 from langadapt.cli import main
 from langadapt.errors import ModelError, OutputExistsError
-from langadapt.init.mapping import Side, load_transform
+from langadapt.tokens.mapping import Side, load_transform
 from langadapt.init.stage import run
 from langadapt.models import load_tokenizer
 from langadapt.tiny import builtin_corpus, tiny_causal_lm, train_byte_level_bpe, train_spm_bpe

@@ -7,7 +7,7 @@ import pytest
 from langadapt.errors import ModelError, TokenizerError
 from langadapt.models import arch_facts, load_causal_lm, load_tokenizer, weight_files
 from langadapt.tiny import TINY_MATRIX
-from langadapt.vocab.family import detect_family, folder_family
+from langadapt.tokens.family import detect_family, folder_family
 
 
 @pytest.mark.parametrize("arch,family,tied", TINY_MATRIX)

@@ -13,7 +13,7 @@ from langadapt import registry
 from langadapt.checkpoint import Checkpoint
 from langadapt.cli import main
 from langadapt.errors import ModelError, OutputExistsError
-from langadapt.init.mapping import Side, load_transform, shared_tokens
+from langadapt.tokens.mapping import Side, load_transform, shared_tokens
 from langadapt.init.stage import run as init
 from langadapt.propagate.conversion import conversion
 from langadapt.propagate.fit import FitInputs

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from langadapt import models
-from langadapt.init.mapping import Side
+from langadapt.tokens.mapping import Side
 from langadapt.models import load_tokenizer
 from langadapt.tiny import builtin_corpus, train_byte_level_bpe, train_spm_bpe
 from langadapt.zoo.tokenizers import encoder_tokenizer

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from langadapt.vocab.bpe_edit import BYTE_TOKEN, merge_pairs
-from langadapt.vocab.family import bytes_to_unicode
+from langadapt.tokens.family import bytes_to_unicode
 from langadapt.vocab.optimize import run as optimize
 from langadapt.vocab.prune import bpe_path
 

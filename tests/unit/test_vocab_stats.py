@@ -25,7 +25,7 @@ def setup(tmp_path_factory, builtin_texts):
 
 def test_stats_table_json_and_plot(setup, tmp_path, capsys):
     from langadapt.models import load_tokenizer
-    from langadapt.vocab.metrics import tokenizer_stats
+    from langadapt.tokens.metrics import tokenizer_stats
 
     spm, bl, ru, en = setup
     out_json, out_png = tmp_path / "r" / "stats.json", tmp_path / "r" / "spt.png"

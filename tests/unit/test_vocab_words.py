@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections import Counter
 
 from langadapt.vocab.convert import HUB_SPM_NORMALIZER
-from langadapt.vocab.family import read_tokenizer_json
+from langadapt.tokens.family import read_tokenizer_json
 from langadapt.vocab.words import count_hub_spm_units, count_lines, count_units, is_hub_spm
 
 TEXTS = [

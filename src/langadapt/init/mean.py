@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import torch
 
 from langadapt import registry
-from langadapt.init.mapping import matmul_blocks
+from langadapt.tokens.mapping import matmul_blocks
 
 PAPER = (
     "Tikhomirov & Chernyshev, Facilitating large language model Russian adaptation with "
@@ -29,7 +29,7 @@ def mean(
     """Mean of the old tokenizer's pieces of each new token (LEP eq. 1-2); shared tokens copy.
 
     Args:
-        T: the averaging matrix `[rows, old_rows]`, sparse CSR (see `init.mapping`).
+        T: the averaging matrix `[rows, old_rows]`, sparse CSR (see `tokens.mapping`).
         old: the old embedding or output-head matrix `[old_rows, hidden]`.
         copied: `[rows]` bool, rows that copy one old row (unused: T already says so).
         seed: unused (the method is deterministic).

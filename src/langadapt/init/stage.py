@@ -7,20 +7,17 @@ from pathlib import Path
 from langadapt import registry
 from langadapt.artifacts import StageRun
 from langadapt.checkpoint import Checkpoint, Streamed, copy_tokenizer, rewrite, write_configs
-from langadapt.errors import ConfigError, ModelError
-from langadapt.init.mapping import Side, Transform, build_transform, read_vocab_map, save_transform
+from langadapt.errors import ModelError
 from langadapt.models import arch_facts
-
-TRANSFORM_FILE = "init_transform.safetensors"
-
-
-def padded_rows(n: int, multiple: int | None) -> int:
-    """`n` rounded up to a multiple of `multiple` (GPU-friendly matrix shapes), or `n`."""
-    if not multiple:
-        return n
-    if multiple < 1:
-        raise ConfigError(f"--pad-to-multiple-of must be a positive integer, got {multiple}")
-    return -(-n // multiple) * multiple
+from langadapt.tokens.mapping import (
+    TRANSFORM_FILE,
+    Side,
+    Transform,
+    build_transform,
+    padded_rows,
+    read_vocab_map,
+    save_transform,
+)
 
 
 def token_id_map(old: Side, new: Side):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from langadapt.init.mapping import compact_columns, csr_rows
+from langadapt.tokens.mapping import compact_columns, csr_rows
 
 CHUNK = 2048  # rows per chunk: 2048 x 4096 float64 = 64 MiB per operand
 

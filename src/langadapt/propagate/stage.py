@@ -13,16 +13,17 @@ from langadapt import registry
 from langadapt.artifacts import StageRun
 from langadapt.checkpoint import Checkpoint, copy_tokenizer, rewrite, write_configs
 from langadapt.errors import ConfigError, InputError, ModelError
-from langadapt.init.mapping import (
+from langadapt.models import arch_facts
+from langadapt.propagate.fit import CHUNK, FitInputs
+from langadapt.tokens.mapping import (
+    TRANSFORM_FILE,
     Side,
     build_transform,
     load_transform,
+    padded_rows,
     read_vocab_map,
     shared_tokens,
 )
-from langadapt.init.stage import TRANSFORM_FILE, padded_rows
-from langadapt.models import arch_facts
-from langadapt.propagate.fit import CHUNK, FitInputs
 
 _TEMPLATE_FILE = "chat_template.jinja"
 

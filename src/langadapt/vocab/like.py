@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from langadapt.errors import TokenizerError
-from langadapt.vocab.family import Family, folder_family
+from langadapt.tokens.family import Family, folder_family
 
 ROLES = ("unk_token", "bos_token", "eos_token", "pad_token")
 # tokenizer_config.json keys (besides roles and template) that a drop-in copy keeps

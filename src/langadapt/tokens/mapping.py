@@ -28,11 +28,13 @@ from pathlib import Path
 
 import torch
 
-from langadapt.errors import TokenizerError
+from langadapt.errors import ConfigError, TokenizerError
 from langadapt.models import load_backend_tokenizer
-from langadapt.vocab.family import bytes_to_unicode, folder_family
+from langadapt.tokens.family import bytes_to_unicode, folder_family
 
 VOCAB_MAP = "vocab_map.json"
+# T as `init` writes it beside the model, where `propagate --method conversion` finds it
+TRANSFORM_FILE = "init_transform.safetensors"
 # torch calls CSR support "beta" on every construction; the operations used here are stable
 warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
 warnings.filterwarnings("ignore", message="Sparse invariant checks")
@@ -276,3 +278,12 @@ def matmul_blocks(T: torch.Tensor, x: torch.Tensor, dtype: torch.dtype, chunk: i
     for a in range(0, T.shape[0], chunk):
         cols, tl = compact_columns(csr_rows(T, a, min(a + chunk, T.shape[0])))
         yield torch.sparse.mm(tl.to(dtype), x[cols].to(dtype))
+
+
+def padded_rows(n: int, multiple: int | None) -> int:
+    """`n` rounded up to a multiple of `multiple` (GPU-friendly matrix shapes), or `n`."""
+    if not multiple:
+        return n
+    if multiple < 1:
+        raise ConfigError(f"--pad-to-multiple-of must be a positive integer, got {multiple}")
+    return -(-n // multiple) * multiple
