@@ -111,7 +111,7 @@ def tokenizers(root: Path) -> tuple[Path, Path]:
     """The real Mistral-7B tokenizer, and it extended to NEW_VOCAB entries with synthetic merges."""
     import mistral_common
 
-    from langadapt.vocab.convert import spm_bpe_tokenizer_json, write_hf_tokenizer
+    from langadapt.tokens.convert import spm_bpe_tokenizer_json, write_hf_tokenizer
 
     spm = Path(mistral_common.__file__).parent / "data" / "tokenizer.model.v1"
     tj = spm_bpe_tokenizer_json(spm)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from langadapt.artifacts import cache_root
-from langadapt.vocab.convert import bos_post_processor, spm_bpe_tokenizer_json, write_hf_tokenizer
+from langadapt.tokens.convert import bos_post_processor, spm_bpe_tokenizer_json, write_hf_tokenizer
 from langadapt.tokens.family import bytes_to_unicode
 
 

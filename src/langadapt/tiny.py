@@ -136,7 +136,7 @@ def train_spm_bpe(
     """
     import sentencepiece as spm
 
-    from langadapt.vocab.convert import spm_bpe_tokenizer_json, write_hf_tokenizer
+    from langadapt.tokens.convert import spm_bpe_tokenizer_json, write_hf_tokenizer
 
     model = io.BytesIO()
     spm.SentencePieceTrainer.train(
@@ -186,7 +186,7 @@ def train_byte_level_bpe(
     specials = LLAMA3_SPECIALS if style == "llama3" else QWEN2_SPECIALS
     from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
 
-    from langadapt.vocab.convert import bos_post_processor, write_hf_tokenizer
+    from langadapt.tokens.convert import bos_post_processor, write_hf_tokenizer
 
     tok = Tokenizer(models.BPE(ignore_merges=True))
     tok.pre_tokenizer = pre_tokenizers.Sequence(

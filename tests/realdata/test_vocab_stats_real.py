@@ -14,7 +14,7 @@ pytestmark = pytest.mark.realdata
 
 def _mistral_folder(out: Path) -> Path:
     mistral_common = pytest.importorskip("mistral_common")
-    from langadapt.vocab.convert import spm_bpe_tokenizer_json, write_hf_tokenizer
+    from langadapt.tokens.convert import spm_bpe_tokenizer_json, write_hf_tokenizer
 
     model = Path(mistral_common.__file__).parent / "data" / "tokenizer.model.v1"
     specials = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"}

@@ -14,7 +14,9 @@ Getting the text right is most of the work:
   its normalizer, so no dummy-prefix "▁" is added: "▁при" becomes old "▁при"-pieces and a
   mid-word piece "ет" never picks up a "▁". Byte tokens `<0xNN>` are the byte NN.
 - Tokens in both vocabularies (by string within one family, through `vocab_map.json` when the
-  ids moved) and special tokens (by string) copy their row: a row of T with a single 1.
+  ids moved) and special tokens (by string) copy their row: a row of T with a single 1. A
+  string match copies only when the old tokenizer produces that very token for the text;
+  otherwise the row is the mean of the pieces it does produce.
 """
 
 from __future__ import annotations
@@ -164,6 +166,11 @@ def shared_tokens(old: Side, new: Side, vocab_map: dict[int, int] | None) -> dic
             j = k if k is not None and k in old.added else None
         elif j is None:
             j = old.vocab.get(s) if same else by_text.get(new.text_bytes(i))
+            # copy only a row the base produces for this text: an entry no text encodes to
+            # (filler such as "[PAD32011]", a token its merges never reach) was never trained,
+            # so the token gets the mean of the pieces the base does produce
+            if j is not None and j < len(old) and not _BYTE_TOKEN.match(old.tokens[j]):
+                j = j if old.pieces(new.text_bytes(i)) == [j] else None
         if j is not None and j < len(old):
             pairs[i] = j
     return pairs

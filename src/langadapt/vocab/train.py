@@ -254,7 +254,7 @@ def _write(folder: Path, model_bytes: bytes, type: str, specials: Specials) -> N
     """tokenizer.model + tokenizer.json + tokenizer_config.json (+ chat template) in `folder`."""
     import sentencepiece as spm
 
-    from langadapt.vocab.convert import (
+    from langadapt.tokens.convert import (
         spm_bpe_tokenizer_json,
         spm_unigram_tokenizer_json,
         write_hf_tokenizer,

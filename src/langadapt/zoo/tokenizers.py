@@ -58,7 +58,7 @@ def encoder_tokenizer(texts: list[str], vocab_size: int, out: Path) -> Path:
         trainers,
     )
 
-    from langadapt.vocab.convert import write_hf_tokenizer
+    from langadapt.tokens.convert import write_hf_tokenizer
 
     tok = Tokenizer(models.Unigram())
     tok.normalizer = normalizers.NFKC()
