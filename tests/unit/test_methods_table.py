@@ -1,0 +1,148 @@
+"""Every registered method of every kind, over the tiny architectures: one table, no exceptions.
+
+A method is tested the day it is registered: the table is built from `registry.methods()`, and
+a kind without a driver here fails `test_every_kind_has_a_driver`. Each driver checks what
+every method of its kind must do: the identity default (a method given nothing to change
+changes nothing), output shapes, finite values and determinism under a fixed seed, plus the
+traits a method declares (a row-wise init's streamed blocks equal its whole result).
+`test_a_broken_method_fails_the_table` registers deliberately broken methods and shows that
+the drivers catch them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import torch
+
+from langadapt import registry
+from langadapt.checkpoint import Checkpoint
+from langadapt.propagate.fit import FitInputs
+from langadapt.tiny import TINY_MATRIX, builtin_corpus, train_byte_level_bpe, train_spm_bpe
+from langadapt.tokens.mapping import Side, build_transform, shared_tokens
+
+KEY = "model.embed_tokens.weight"
+
+
+@pytest.fixture(scope="module")
+def cases(tiny_dir, tmp_path_factory):
+    """Per tiny architecture: old and new Side, the base's embeddings `[old_rows, hidden]`, and
+    the transforms old -> old (identity) and old -> new, built once for every method."""
+    root = tmp_path_factory.mktemp("methods-table")
+    texts = builtin_corpus()
+    out = {}
+    for arch, family, tied in TINY_MATRIX:
+        base = tiny_dir(arch, family, tied)
+        label = f"{arch}-{family}-{'tied' if tied else 'untied'}"
+        train = train_spm_bpe if family == "sentencepiece-bpe" else train_byte_level_bpe
+        newtok = train(texts, 600, root / label)
+        E = Checkpoint(base).get(KEY).float()
+        old, new = Side.load(base), Side.load(newtok)
+        same = build_transform(old, old, E.shape[0], E.shape[0], None)
+        tr = build_transform(old, new, E.shape[0], len(new), None)
+        out[label] = (old, new, E, same, tr, shared_tokens(old, new, None))
+    return out
+
+
+def _init_driver(method: registry.Method, case) -> None:
+    old, new, E, same, tr, pairs = case
+    # identity default: the base tokenizer against itself copies every row exactly
+    got = method.func(same.T, E, same.copied, seed=0)
+    assert torch.equal(got, E), "an identity mapping must leave the matrix unchanged"
+    a = method.func(tr.T, E, tr.copied, seed=0)
+    b = method.func(tr.T, E, tr.copied, seed=0)
+    assert a.shape == (len(new), E.shape[1]) and a.dtype == torch.float32
+    assert torch.isfinite(a).all(), "non-finite rows"
+    assert torch.equal(a, b), "not deterministic under a fixed seed"
+    rows = torch.tensor(sorted(pairs))
+    assert torch.equal(a[rows], E[torch.tensor([pairs[int(i)] for i in rows])]), (
+        "a token in both vocabularies must keep its row"
+    )
+    blocks = method.traits["blocks"]
+    if blocks is not None:  # declared row-wise: streaming must give the same matrix
+        assert torch.equal(torch.cat(list(blocks(tr.T, E))), a)
+
+
+def _propagate_driver(method: registry.Method, case) -> None:
+    old, new, E, _, tr, pairs = case
+    T = tr.T if method.traits["needs_transform"] else None
+    fit_rows = torch.tensor([i for i in range(len(new)) if i not in new.special])
+    shared_old = torch.tensor(sorted(j for i, j in pairs.items() if i not in new.special))
+
+    def fit(inst: torch.Tensor):
+        return method.func(FitInputs(E, inst, T, fit_rows, shared_old, 0.0, {}))
+
+    # identity default: an instruct model whose matrix is the base's needs no change
+    D, quality = fit(E.clone())
+    assert isinstance(quality, dict)
+    if D is not None:
+        assert D.shape == (E.shape[1], E.shape[1])
+        assert torch.allclose(D.double(), torch.eye(E.shape[1], dtype=torch.float64), atol=1e-4)
+    # a tuned instruct model: a finite map, the same on every call
+    g = torch.Generator().manual_seed(0)
+    inst = E + 0.01 * torch.randn(E.shape, generator=g)
+    D1, _ = fit(inst)
+    D2, _ = fit(inst)
+    if D1 is not None:
+        assert D1.shape == (E.shape[1], E.shape[1]) and torch.isfinite(D1).all()
+        assert torch.equal(D1, D2), "not deterministic"
+
+
+DRIVERS: dict[str, Callable] = {"init": _init_driver, "propagate": _propagate_driver}
+
+
+def test_every_kind_has_a_driver():
+    kinds = {m.kind for m in registry.methods()}
+    assert kinds - set(DRIVERS) - set(OTHER_DRIVERS) == set(), "add a driver for the new kind"
+
+
+OTHER_DRIVERS: dict[str, Callable] = {}
+
+
+@pytest.mark.parametrize(
+    "method",
+    [m for m in registry.methods() if m.kind in DRIVERS],
+    ids=lambda m: f"{m.kind}/{m.name}",
+)
+@pytest.mark.parametrize(
+    "arch", [f"{a}-{f}-{'tied' if t else 'untied'}" for a, f, t in TINY_MATRIX]
+)
+def test_method_on_tiny_architecture(method, arch, cases):
+    DRIVERS[method.kind](method, cases[arch])
+
+
+def _broken_inits():
+    def nan_rows(T, old, copied, *, seed=0):
+        """Broken: non-finite rows."""
+        out = (T @ old.double()).float()
+        out[~copied] = float("nan")
+        return out
+
+    def drops_a_row(T, old, copied, *, seed=0):
+        """Broken: one row short."""
+        return (T @ old.double()).float()[:-1]
+
+    def moves_shared_rows(T, old, copied, *, seed=0):
+        """Broken: changes rows that must be copied."""
+        return (T @ old.double()).float() + 1.0
+
+    def random_each_call(T, old, copied, *, seed=0):
+        """Broken: ignores its seed."""
+        out = (T @ old.double()).float()
+        out[~copied] = torch.randn(int((~copied).sum()), old.shape[1])
+        return out
+
+    return [nan_rows, drops_a_row, moves_shared_rows, random_each_call]
+
+
+@pytest.mark.parametrize("func", _broken_inits(), ids=lambda f: f.__name__)
+def test_a_broken_method_fails_the_table(func, cases):
+    registry.register("init", f"broken-{func.__name__}", paper="none (a test)")(func)
+    try:
+        method = registry.get("init", f"broken-{func.__name__}")
+        with pytest.raises(AssertionError):
+            for case in cases.values():
+                _init_driver(method, case)
+    finally:
+        registry._TABLE["init"].pop(f"broken-{func.__name__}")
