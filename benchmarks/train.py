@@ -22,6 +22,7 @@ from pathlib import Path
 
 from langadapt.tiny import builtin_corpus, tiny_causal_lm, train_byte_level_bpe
 from langadapt.train import pretrain
+from langadapt.train.schedule import stage_default
 
 
 def main() -> None:
@@ -47,12 +48,15 @@ def main() -> None:
                 corpus=[corpus],
                 out=tmp / f"{mode}-{tag}",
                 train=mode,
-                lr=1e-3,
                 block_size=256,
-                batch_size=4,
-                max_steps=steps,
-                warmup_steps=5,
-                save_every=0,
+                schedule=stage_default(
+                    pretrain.run,
+                    lr=1e-3,
+                    batch_size=4,
+                    max_steps=steps,
+                    warmup_steps=5,
+                    save_every=0,
+                ),
             )
             rows = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
             return time.process_time() - cpu0, rows[-1]

@@ -2,7 +2,10 @@
 
 Rules: positional-only parameters (before `/`) are positional arguments; every other parameter
 is a `--kebab-case` flag (required when it has no default); `bool` is `--x/--no-x`; `list[T]`
-takes one or more values; `Literal[...]` lists its choices. Every command also takes
+takes one or more values; `Literal[...]` lists its choices. A dataclass-typed parameter is a
+block (config.py): each of its fields is a flag `--block.field-name` (e.g. `--schedule.lr`,
+`--schedule.warmup-steps`), listed once in `--help` under the block's name with the help of
+the dataclass docstring's `Attributes:`. Every command also takes
 `--config FILE` (a YAML mapping of options) and `key=value` overrides. Precedence: defaults <
 config file < key=value < flags. A parameter named `overrides` receives the raw `key=value`
 list instead (used by `langadapt run` to address the options of its stages).
@@ -15,13 +18,16 @@ import importlib
 import inspect
 import re
 import sys
+import textwrap
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 from langadapt.config import (
+    Option,
     _strip_optional,
+    block_fields,
     load_yaml,
     options_of,
     parse_overrides,
@@ -77,18 +83,12 @@ def build_parser(prog: str, func: Callable) -> argparse.ArgumentParser:
     for opt in options_of(func):
         if opt.name == "overrides":
             continue
+        if opt.block is not None:
+            _add_block(parser, opt)
+            continue
         tp, _ = _strip_optional(opt.annotation)
         origin = get_origin(tp)
-        help_text = opt.help or ""
-        if opt.required:
-            help_text += " (required)"
-        elif opt.default not in (None, False, inspect.Parameter.empty):
-            help_text += f" (default: {opt.default})"
-        kwargs: dict[str, Any] = {"help": help_text.strip() or None}
-        if origin in (list, tuple):
-            kwargs["nargs"] = "+"
-        if origin is Literal:
-            kwargs["choices"] = list(get_args(tp))
+        kwargs = _flag_kwargs(opt)
         if params[opt.name].kind is inspect.Parameter.POSITIONAL_ONLY:
             parser.add_argument(opt.name, metavar=opt.name.upper(), **kwargs)
             continue
@@ -105,6 +105,42 @@ def build_parser(prog: str, func: Callable) -> argparse.ArgumentParser:
         help="YAML file of option: value pairs",
     )
     return parser
+
+
+def _flag_kwargs(opt: Option) -> dict[str, Any]:
+    """argparse keywords of one option: its help with the default, nargs, choices."""
+    tp, _ = _strip_optional(opt.annotation)
+    origin = get_origin(tp)
+    help_text = opt.help or ""
+    if opt.required:
+        help_text += " (required)"
+    elif not any(opt.default is v for v in (None, False, inspect.Parameter.empty)):
+        help_text += f" (default: {opt.default})"  # `is`: a default of 0 is worth showing
+    # argparse %-formats help (for %(default)s): a docstring's "95%" must stay text
+    kwargs: dict[str, Any] = {"help": help_text.strip().replace("%", "%%") or None}
+    if origin in (list, tuple):
+        kwargs["nargs"] = "+"
+    if origin is Literal:
+        kwargs["choices"] = list(get_args(tp))
+    return kwargs
+
+
+def _add_block(parser: argparse.ArgumentParser, opt: Option) -> None:
+    """One `--block.field` flag per field of a block option, in a help group of their own."""
+    how = (
+        f"One block of settings; give a field as --{opt.name}.FIELD VALUE, as "
+        f"{opt.name}.FIELD=VALUE, or in a --config file as {opt.name}: {{FIELD: VALUE, ...}}."
+    )
+    text = f"{opt.help} {how}" if opt.help else how
+    group = parser.add_argument_group(opt.name, textwrap.fill(text, 78))
+    for field in block_fields(opt):
+        kwargs = _flag_kwargs(field)
+        tp, _ = _strip_optional(field.annotation)
+        if tp is bool:
+            kwargs["action"] = argparse.BooleanOptionalAction
+        elif get_origin(tp) is not Literal:
+            kwargs["metavar"] = field.name.split(".", 1)[1].upper()
+        group.add_argument(field.flag, dest=field.name, **kwargs)
 
 
 def _split_overrides(argv: list[str]) -> tuple[list[str], list[str]]:

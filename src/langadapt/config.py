@@ -5,10 +5,20 @@ turns the signature into a schema (`options_of`), reads YAML config files and `k
 overrides, and resolves them into the keyword arguments of one call (`resolve`): unknown keys
 are errors that list the valid ones, values are coerced to the annotated type, and a missing
 required option is named.
+
+An option annotated with a dataclass is a *block*: a group of related settings (e.g. a training
+`Schedule`) given as a mapping (`schedule: {lr: 2e-4}` in YAML), field by field with a dotted
+key (`schedule.lr=2e-4`), or as flags (`--schedule.lr 2e-4`, see cliargs.py). Each field is
+coerced to its annotated type, unknown fields are errors listing the valid ones, and fields not
+given keep the stage's default instance's value (sources merge field by field). A field whose
+default value is None although its type does not admit None is required: the stage has no
+default for it (`Schedule(lr=None)`). Field help comes from the dataclass docstring's
+`Attributes:` (or `Args:`) section.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import re
 import types
@@ -42,15 +52,20 @@ class Option:
     def flag(self) -> str:
         return "--" + self.name.replace("_", "-")
 
+    @property
+    def block(self) -> type | None:
+        """The dataclass of a block option (see the module docstring), else None."""
+        return block_class(self.annotation)
 
-def docstring_args(func: Callable) -> dict[str, str]:
-    """Parse the `Args:` section of a Google-style docstring into {name: help}."""
+
+def docstring_args(func: Callable | type) -> dict[str, str]:
+    """Parse the `Args:` (or a class's `Attributes:`) section of a docstring into {name: help}."""
     doc = inspect.getdoc(func) or ""
     out: dict[str, str] = {}
     in_args = False
     current = None
     for line in doc.splitlines():
-        if re.match(r"^(Args|Arguments|Parameters):\s*$", line):
+        if re.match(r"^(Args|Arguments|Parameters|Attributes):\s*$", line):
             in_args = True
             continue
         if in_args and re.match(r"^\S.*:\s*$", line):  # the next section
@@ -84,6 +99,44 @@ def options_of(func: Callable) -> list[Option]:
     return opts
 
 
+def block_class(tp: Any) -> type | None:
+    """The dataclass named by an annotation (`X` or `X | None`), else None."""
+    inner, _ = _strip_optional(tp)
+    return inner if isinstance(inner, type) and dataclasses.is_dataclass(inner) else None
+
+
+def block_fields(opt: Option) -> list[Option]:
+    """The fields of a block option as options named `block.field`, with the stage's defaults.
+
+    A field's default is the value in the stage's default instance (else the dataclass's own
+    default); it is required (`Option.required`) when that value is None and its type does not
+    admit None, or when there is no default at all.
+    """
+    cls = opt.block
+    assert cls is not None, f"option {opt.name} is not a block"
+    try:
+        hints = typing.get_type_hints(cls)
+    except (NameError, TypeError):  # a class built at run time (signature.py) carries objects
+        hints = {}
+    helps = docstring_args(cls)
+    stage_default = None if opt.required else opt.default
+    out = []
+    for f in dataclasses.fields(cls):
+        tp = hints.get(f.name, f.type)
+        if stage_default is not None:
+            default = getattr(stage_default, f.name)
+        elif f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        else:
+            default = _MISSING
+        if default is None and not _strip_optional(tp)[1] and tp is not Any:
+            default = _MISSING  # the stage has no default for it
+        out.append(Option(f"{opt.name}.{f.name}", tp, default, helps.get(f.name, "")))
+    return out
+
+
 def _strip_optional(tp: Any) -> tuple[Any, bool]:
     origin = get_origin(tp)
     if origin in (Union, types.UnionType):
@@ -108,6 +161,11 @@ def coerce(value: Any, tp: Any, name: str) -> Any:
         if not isinstance(value, (list, tuple)):
             value = [value]
         return [coerce(v, item_tp, name) for v in value]
+    if block_class(inner) is not None:
+        raise ConfigError(
+            f"option '{name}' is a block of settings: give it as a mapping "
+            f"({name}: {{FIELD: VALUE}}) or field by field ({name}.FIELD=VALUE)"
+        )
     if origin is Literal:
         choices = get_args(inner)
         if value not in choices:
@@ -182,32 +240,160 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def resolve(func: Callable, *sources: dict[str, Any], where: str = "") -> dict[str, Any]:
+def resolve(
+    func: Callable | list[Option], *sources: dict[str, Any], where: str = ""
+) -> dict[str, Any]:
     """Merge option sources (later wins) over the defaults of `func`, validated and coerced.
 
-    Raises ConfigError for unknown keys (listing the valid ones), wrong types and missing
-    required options.
+    `func` may also be its list of options (a pipeline's check reads them from source, see
+    `signature.py`). Raises ConfigError for unknown keys (listing the valid ones), wrong types
+    and missing required options.
     """
-    opts = {o.name: o for o in options_of(func)}
+    opts = {o.name: o for o in (func if isinstance(func, list) else options_of(func))}
+    at = f" in {where}" if where else ""
     merged: dict[str, Any] = {}
+    blocks: dict[str, dict[str, Any]] = {n: {} for n, o in opts.items() if o.block is not None}
     for src in sources:
+        dotted = []
         for key, value in src.items():
             k = key.replace("-", "_")
-            if k not in opts:
+            head, dot, field = k.partition(".")
+            if head not in opts:
                 valid = ", ".join(sorted(opts))
+                raise ConfigError(f"unknown option '{key}'{at}; valid options are: {valid}")
+            if head in blocks and dot:
+                dotted.append((opts[head], field, value))
+            elif head in blocks:
+                blocks[head].update(_block_items(opts[head], value, at))
+            elif dot:
                 raise ConfigError(
-                    f"unknown option '{key}'{' in ' + where if where else ''}; valid options are: {valid}"
+                    f"unknown option '{key}'{at}: '{head}' is a single value, not a block of "
+                    f"settings; give it as {head}=VALUE"
                 )
-            merged[k] = value
+            else:
+                merged[k] = value
+        for opt, field, value in dotted:  # one field is more specific than its block's mapping
+            blocks[opt.name].update(_block_items(opt, {field: value}, at))
     out: dict[str, Any] = {}
     for name, opt in opts.items():
-        if name in merged:
+        if name in blocks and (blocks[name] or opt.default is not None):
+            out[name] = _build_block(opt, blocks[name], at)
+        elif name in merged:
             out[name] = coerce(merged[name], opt.annotation, name)
         elif opt.required:
             raise ConfigError(
-                f"missing required option {opt.flag}{' in ' + where if where else ''}"
-                + (f" ({opt.help})" if opt.help else "")
+                f"missing required option {opt.flag}{at}" + (f" ({opt.help})" if opt.help else "")
             )
         else:
             out[name] = opt.default
     return out
+
+
+def _block_items(opt: Option, value: Any, at: str) -> dict[str, Any]:
+    """The fields given for block `opt` by one source: a mapping or an instance of its class."""
+    names = [f.name for f in dataclasses.fields(opt.block)]
+    if value is None:  # `schedule:` with nothing under it
+        return {}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {n: getattr(value, n) for n in names}
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"option '{opt.name}'{at} is a block of settings ({', '.join(names)}): give a "
+            f"mapping ({opt.name}: {{{names[0]}: VALUE}}) or {opt.name}.FIELD=VALUE, not {value!r}"
+        )
+    out = {}
+    for key, v in value.items():
+        k = str(key).replace("-", "_")
+        if k not in names:
+            raise ConfigError(
+                f"unknown option '{opt.name}.{key}'{at}; valid fields of {opt.name} are: "
+                + ", ".join(names)
+            )
+        out[k] = v
+    return out
+
+
+def _build_block(opt: Option, given: dict[str, Any], at: str) -> Any:
+    """An instance of block `opt`'s dataclass: given fields coerced, the rest from defaults."""
+    values: dict[str, Any] = {}
+    for f in block_fields(opt):
+        field = f.name.split(".", 1)[1]
+        if field in given:
+            values[field] = _field_value(f, given[field], at)
+        elif f.required:
+            raise ConfigError(_missing_field(opt, f, at))
+        else:
+            values[field] = f.default
+    try:
+        return opt.block(**values)
+    except ConfigError as exc:  # the dataclass's own checks (__post_init__)
+        raise ConfigError(f"{exc}{at}") from None
+
+
+def _field_value(f: Option, value: Any, at: str) -> Any:
+    """A block field's value coerced to its type (tuple fields become tuples of their length)."""
+    try:
+        value = coerce(value, f.annotation, f.name)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc}{at}") from None
+    inner, _ = _strip_optional(f.annotation)
+    if get_origin(inner) is tuple and value is not None:
+        args = get_args(inner)
+        if args and Ellipsis not in args and len(value) != len(args):
+            raise ConfigError(f"option '{f.name}'{at} needs {len(args)} values, not {len(value)}")
+        value = tuple(value)
+    return value
+
+
+def _missing_field(opt: Option, f: Option, at: str) -> str:
+    field = f.name.split(".", 1)[1]
+    return (
+        f"missing required option {f.flag}{at}"
+        + (f" ({f.help})" if f.help else "")
+        + f"; give it as {f.flag} VALUE, {f.name}=VALUE or in YAML as {opt.name}: {{{field}: VALUE}}"
+    )
+
+
+def problems(options: list[Option], given: dict[str, Any], where: str = "") -> list[str]:
+    """Every problem of the options `given` (one source) at once; `resolve` stops at the first.
+
+    Unknown names, values of the wrong type and missing required options, block fields
+    included (`schedule: {...}` and `schedule.lr` keys); each line starts with `where: `.
+    """
+    pre = f"{where}: " if where else ""
+    opts = {o.name: o for o in options}
+    blocks: dict[str, dict[str, Any]] = {n: {} for n, o in opts.items() if o.block is not None}
+    found, named = [], set()
+    for key, value in given.items():
+        head, dot, field = key.replace("-", "_").partition(".")
+        try:
+            if head not in opts:
+                valid = ", ".join(sorted(opts))
+                raise ConfigError(f"unknown option '{key}'; valid options are: {valid}")
+            if head in blocks:
+                blocks[head].update(_block_items(opts[head], {field: value} if dot else value, ""))
+            elif dot:
+                raise ConfigError(f"unknown option '{key}': '{head}' is not a block of settings")
+            else:
+                named.add(head)
+                coerce(value, opts[head].annotation, head)
+        except ConfigError as exc:
+            found.append(pre + str(exc))
+    for name, opt in opts.items():
+        if name not in blocks:
+            if opt.required and name not in named:
+                found.append(
+                    f"{pre}missing required option {opt.flag}"
+                    + (f" ({opt.help})" if opt.help else "")
+                )
+            continue
+        for f in block_fields(opt):
+            field = f.name.split(".", 1)[1]
+            try:
+                if field in blocks[name]:
+                    _field_value(f, blocks[name][field], "")
+                elif f.required:
+                    raise ConfigError(_missing_field(opt, f, ""))
+            except ConfigError as exc:
+                found.append(pre + str(exc))
+    return found

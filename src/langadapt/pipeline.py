@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from langadapt import commands
-from langadapt.config import Option, coerce, load_yaml, options_of, parse_overrides, resolve
+from langadapt.config import Option, load_yaml, options_of, parse_overrides, resolve
+from langadapt.config import problems as option_problems
 from langadapt.errors import ConfigError
 
 _REF = re.compile(r"\$\{([\w-]+)\}")
@@ -177,27 +178,7 @@ def plan(
 
 def check_options(options: list[Option], given: dict[str, Any], where: str) -> list[str]:
     """Every problem of `given` against a stage's options: unknown names, types, missing."""
-    by_name = {o.name: o for o in options}
-    problems = []
-    for key, value in given.items():
-        opt = by_name.get(key.replace("-", "_"))
-        if opt is None:
-            problems.append(
-                f"{where}: unknown option '{key}'; valid options are: {', '.join(sorted(by_name))}"
-            )
-            continue
-        try:
-            coerce(value, opt.annotation, opt.name)
-        except ConfigError as exc:
-            problems.append(f"{where}: {exc}")
-    given_names = {k.replace("-", "_") for k in given}
-    for opt in options:
-        if opt.required and opt.name not in given_names:
-            problems.append(
-                f"{where}: missing required option {opt.flag}"
-                + (f" ({opt.help})" if opt.help else "")
-            )
-    return problems
+    return option_problems(options, given, where)  # block options (`schedule.lr`) too
 
 
 def _stage_list() -> str:

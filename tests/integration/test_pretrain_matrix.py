@@ -11,6 +11,7 @@ from safetensors.torch import load_file
 from langadapt.models import arch_facts
 from langadapt.tiny import TINY_MATRIX
 from langadapt.train import pretrain
+from langadapt.train.schedule import stage_default
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +39,8 @@ def test_embeddings_and_new_rows(tiny_dir, tmp_path, builtin_texts, arch, family
     model = tiny_dir(arch, family, tied)
     facts = arch_facts(model)
     corpus = corpus_file(tmp_path, builtin_texts)
-    common = dict(lr=2e-2, block_size=64, batch_size=4, warmup_steps=2, max_steps=12)
+    sched = stage_default(pretrain.run, lr=2e-2, batch_size=4, warmup_steps=2, max_steps=12)
+    common = dict(block_size=64, schedule=sched)
     before = weights(model)
     vocab = {facts.input_key} | ({facts.output_key} if facts.output_key else set())
 
@@ -80,11 +82,8 @@ def test_train_all_moves_every_matrix(tiny_dir, tmp_path, builtin_texts):
         corpus=[corpus_file(tmp_path, builtin_texts)],
         out=tmp_path / "all",
         train="all",
-        lr=5e-3,
         block_size=64,
-        batch_size=4,
-        warmup_steps=2,
-        max_steps=6,
+        schedule=stage_default(pretrain.run, lr=5e-3, batch_size=4, warmup_steps=2, max_steps=6),
     )
     before, after = weights(model), weights(out)
     assert all(not (after[k] == v).all() for k, v in before.items() if v.ndim == 2)
@@ -93,10 +92,20 @@ def test_train_all_moves_every_matrix(tiny_dir, tmp_path, builtin_texts):
 def test_gradient_checkpointing_gives_the_same_weights(tiny_dir, tmp_path, builtin_texts):
     model = tiny_dir("qwen2", "byte-level-bpe", True)
     corpus = corpus_file(tmp_path, builtin_texts)
-    common = dict(lr=1e-2, block_size=64, batch_size=4, warmup_steps=2, max_steps=4)
-    plain = pretrain.run(model=model, corpus=[corpus], out=tmp_path / "plain", **common)
+    sched = dict(lr=1e-2, batch_size=4, warmup_steps=2, max_steps=4)
+    plain = pretrain.run(
+        model=model,
+        corpus=[corpus],
+        out=tmp_path / "plain",
+        block_size=64,
+        schedule=stage_default(pretrain.run, **sched),
+    )
     ckpt = pretrain.run(
-        model=model, corpus=[corpus], out=tmp_path / "ckpt", gradient_checkpointing=True, **common
+        model=model,
+        corpus=[corpus],
+        out=tmp_path / "ckpt",
+        block_size=64,
+        schedule=stage_default(pretrain.run, gradient_checkpointing=True, **sched),
     )
     a, b = weights(plain), weights(ckpt)
     assert all((a[k] - b[k]).abs().max() <= 1e-6 for k in a)
@@ -105,10 +114,19 @@ def test_gradient_checkpointing_gives_the_same_weights(tiny_dir, tmp_path, built
 def test_gradient_accumulation_matches_a_bigger_batch(tiny_dir, tmp_path, builtin_texts):
     model = tiny_dir("llama", "byte-level-bpe", False)
     corpus = corpus_file(tmp_path, builtin_texts)
-    common = dict(lr=1e-2, block_size=64, warmup_steps=2, max_steps=4, train="all")
-    big = pretrain.run(model=model, corpus=[corpus], out=tmp_path / "b4", batch_size=4, **common)
+    common = dict(corpus=[corpus], block_size=64, train="all")
+    sched = dict(lr=1e-2, warmup_steps=2, max_steps=4)
+    big = pretrain.run(
+        model=model,
+        out=tmp_path / "b4",
+        schedule=stage_default(pretrain.run, batch_size=4, **sched),
+        **common,
+    )
     acc = pretrain.run(
-        model=model, corpus=[corpus], out=tmp_path / "b2x2", batch_size=2, grad_accum=2, **common
+        model=model,
+        out=tmp_path / "b2x2",
+        schedule=stage_default(pretrain.run, batch_size=2, grad_accum=2, **sched),
+        **common,
     )
     a, b = weights(big), weights(acc)
     assert all((a[k] - b[k]).abs().max() <= 1e-5 for k in a)

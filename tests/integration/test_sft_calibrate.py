@@ -14,6 +14,7 @@ from safetensors.torch import load_file
 from langadapt.cli import main
 from langadapt.tiny import tiny_model_folder
 from langadapt.train import calibrate, sft
+from langadapt.train.schedule import stage_default
 
 pytestmark = pytest.mark.slow
 
@@ -39,10 +40,7 @@ def test_full_sft_learns_with_copy_mix(tiny_dir, tmp_path, builtin_texts):
         model=model,
         data=[data],
         out=tmp_path / "full",
-        lr=3e-3,
-        batch_size=5,
-        epochs=6,
-        warmup_steps=2,
+        schedule=stage_default(sft.run, lr=3e-3, batch_size=5, epochs=6, warmup_steps=2),
         copy_task_mix=0.5,
         copy_corpus=[corpus],
     )
@@ -54,7 +52,8 @@ def test_full_sft_learns_with_copy_mix(tiny_dir, tmp_path, builtin_texts):
 def test_lora_merge_is_a_plain_folder_and_adapter_without_merge(tiny_dir, tmp_path, builtin_texts):
     model = tiny_dir("llama", "byte-level-bpe", False)
     data = chat_file(tmp_path / "d.jsonl", builtin_texts)
-    common = dict(lr=1e-2, lora=True, batch_size=5, max_steps=3, warmup_steps=1)
+    sched = stage_default(sft.run, lr=1e-2, batch_size=5, max_steps=3, warmup_steps=1)
+    common = dict(lora=True, schedule=sched)
     merged = sft.run(
         model=model,
         data=[data],
@@ -94,8 +93,9 @@ def test_chat_template_file_for_a_base_model(tiny_dir, tmp_path, builtin_texts):
     tpl.write_text(template.replace("{% generation %}", "").replace("{% endgeneration %}", ""))
     data = chat_file(tmp_path / "d.jsonl", builtin_texts)
     out = tmp_path / "out"
-    argv = ["sft", "--model", str(base), "--data", str(data), "--out", str(out), "--lr", "1e-3"]
-    argv += ["--chat-template", str(tpl), "--batch-size", "5", "--max-steps", "2"]
+    argv = ["sft", "--model", str(base), "--data", str(data), "--out", str(out)]
+    argv += ["--schedule.lr", "1e-3", "--chat-template", str(tpl)]
+    argv += ["--schedule.batch-size", "5", "--schedule.max-steps", "2"]
     assert main(argv) == 0
     assert (out / "chat_template.jinja").read_text() == tpl.read_text()
 
@@ -117,9 +117,7 @@ def test_calibrate_trains_first_and_last_layer_and_embeddings(tmp_path, builtin_
         copy_corpus=[corpus],
         copy_task_mix=0.5,
         max_new_tokens=12,
-        lr=1e-2,
-        batch_size=4,
-        warmup_steps=1,
+        schedule=stage_default(calibrate.run, lr=1e-2, batch_size=4, warmup_steps=1),
     )
     rows = (out / calibrate.ANSWERS).read_text().splitlines()
     assert len(rows) == 8

@@ -43,8 +43,8 @@ def test_pretrain_and_sft_on_two_processes(tiny_dir, tmp_path, builtin_texts):
     out = tmp_path / "pre"
     launch(
         "pretrain", "--model", str(model), "--corpus", str(corpus), "--out", str(out),
-        "--lr", "1e-2", "--block-size", "32", "--batch-size", "2", "--max-steps", "4",
-        "--save-every", "2", "--warmup-steps", "1",
+        "--schedule.lr", "1e-2", "--block-size", "32", "--schedule.batch-size", "2",
+        "--schedule.max-steps", "4", "--schedule.save-every", "2", "--schedule.warmup-steps", "1",
     )  # fmt: skip
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["results"]["processes"] == 2
@@ -57,8 +57,9 @@ def test_pretrain_and_sft_on_two_processes(tiny_dir, tmp_path, builtin_texts):
             f.write(json.dumps({"messages": msgs}, ensure_ascii=False) + "\n")
     sft = tmp_path / "sft"
     launch(
-        "sft", "--model", str(out), "--data", str(data), "--out", str(sft), "--lr", "1e-3",
-        "--lora", "--merge", "--batch-size", "2", "--max-steps", "3", "--warmup-steps", "1",
+        "sft", "--model", str(out), "--data", str(data), "--out", str(sft),
+        "--schedule.lr", "1e-3", "--lora", "--merge", "--schedule.batch-size", "2",
+        "--schedule.max-steps", "3", "--schedule.warmup-steps", "1",
     )  # fmt: skip
     merged = AutoModelForCausalLM.from_pretrained(str(sft))
     assert not (sft / "adapter_config.json").exists()

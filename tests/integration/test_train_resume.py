@@ -14,6 +14,7 @@ import pytest
 from safetensors.torch import load_file
 
 from langadapt.train import pretrain
+from langadapt.train.schedule import stage_default
 
 pytestmark = pytest.mark.slow
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -22,9 +23,10 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 def command(model: Path, corpus: Path, out: Path) -> list[str]:
     return [
         sys.executable, "-m", "langadapt", "pretrain", "--model", str(model),
-        "--corpus", str(corpus), "--out", str(out), "--lr", "1e-2", "--block-size", "32",
-        "--batch-size", "2", "--warmup-steps", "5", "--save-every", "10", "--seed", "3",
-        "--train", "all", "--max-steps", "200",
+        "--corpus", str(corpus), "--out", str(out), "--schedule.lr", "1e-2", "--block-size",
+        "32", "--schedule.batch-size", "2", "--schedule.warmup-steps", "5",
+        "--schedule.save-every", "10", "--schedule.seed", "3", "--train", "all",
+        "--schedule.max-steps", "200",
     ]  # fmt: skip
 
 
@@ -57,10 +59,12 @@ def test_kill_and_resume_matches_uninterrupted(tiny_dir, tmp_path, builtin_texts
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert "resuming from the checkpoint of step" in resumed.stderr
     # the uninterrupted twin, in this process (same options as the command line)
+    sched = stage_default(
+        pretrain.run, lr=1e-2, batch_size=2, warmup_steps=5, save_every=10, seed=3, max_steps=200
+    )
     pretrain.run(
-        model=model, corpus=[corpus], out=clean, lr=1e-2, block_size=32, batch_size=2,
-        warmup_steps=5, save_every=10, seed=3, train="all", max_steps=200,
-    )  # fmt: skip
+        model=model, corpus=[corpus], out=clean, block_size=32, train="all", schedule=sched
+    )
 
     a, b = load_file(killed / "model.safetensors"), load_file(clean / "model.safetensors")
     assert set(a) == set(b)
@@ -80,8 +84,9 @@ def test_resume_after_a_crash_in_process(tiny_dir, tmp_path, builtin_texts, monk
     if stage == "pretrain-accum":
         corpus = tmp_path / "c.txt"
         corpus.write_text("\n".join(builtin_texts * 4) + "\n", encoding="utf-8")
-        opts = dict(corpus=[corpus], lr=1e-2, block_size=32, batch_size=2, grad_accum=2)
-        opts.update(train="all", max_steps=12, save_every=4, warmup_steps=2)
+        sched = dict(lr=1e-2, batch_size=2, grad_accum=2, max_steps=12, save_every=4)
+        opts = dict(corpus=[corpus], block_size=32, train="all")
+        opts["schedule"] = stage_default(pretrain.run, warmup_steps=2, **sched)
         func = pretrain.run
     else:
         data = tmp_path / "d.jsonl"
@@ -90,7 +95,8 @@ def test_resume_after_a_crash_in_process(tiny_dir, tmp_path, builtin_texts, monk
             for q, a in zip(builtin_texts[::2], builtin_texts[1::2])
         ]
         data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-        opts = dict(data=[data], lr=1e-2, batch_size=2, max_steps=9, save_every=3, warmup_steps=1)
+        sched = dict(lr=1e-2, batch_size=2, max_steps=9, save_every=3, warmup_steps=1)
+        opts = dict(data=[data], schedule=stage_default(sft.run, **sched))
         opts.update(lora=True, merge=True, modules_to_save=["embed_tokens", "lm_head"])
         func = sft.run
     func(model=model, out=tmp_path / "clean", **opts)

@@ -9,6 +9,7 @@ from safetensors.torch import load_file
 
 from langadapt.tiny import tiny_model_folder
 from langadapt.train import pretrain
+from langadapt.train.schedule import stage_default
 
 pytestmark = [pytest.mark.slow, pytest.mark.realdata]
 
@@ -22,11 +23,8 @@ def test_embeddings_only_on_ud_russian(shared_data, tmp_path):
         model=model,
         corpus=[test],
         out=tmp_path / "lep",
-        lr=2e-2,
         block_size=128,
-        batch_size=8,
-        warmup_steps=5,
-        max_steps=40,
+        schedule=stage_default(pretrain.run, lr=2e-2, batch_size=8, warmup_steps=5, max_steps=40),
     )
     curve = [json.loads(x)["loss"] for x in (out / "metrics.jsonl").read_text().splitlines()]
     assert sum(curve[-5:]) / 5 < sum(curve[:5]) / 5 - 0.5, curve

@@ -24,6 +24,8 @@ def _fill(value):
         return re.sub(r"\$\{[\w-]+\}", "ref", value)
     if isinstance(value, list):
         return [_fill(v) for v in value]
+    if isinstance(value, dict):  # a block option (schedule: {...})
+        return {k: _fill(v) for k, v in value.items()}
     return value
 
 

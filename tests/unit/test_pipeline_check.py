@@ -6,6 +6,7 @@ import dataclasses
 import subprocess
 import sys
 import textwrap
+import typing
 
 import pytest
 
@@ -24,7 +25,8 @@ def _same(static, real) -> bool:
 
 def _describe(tp):
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return [(f.name, _describe(f.type), f.default) for f in dataclasses.fields(tp)]
+        hints = typing.get_type_hints(tp)  # the real class's annotations are strings
+        return [(f.name, _describe(hints[f.name]), f.default) for f in dataclasses.fields(tp)]
     return tp
 
 
@@ -59,7 +61,8 @@ def test_three_mistakes_in_the_last_stage_are_named_and_nothing_runs(tmp_path):
           - {{name: typo, command: propogate}}
           - name: last
             command: pretrain
-            options: {{model: "${{wrold}}", corpus: ["${{world}}"], lr: 1e-4, colour: red}}
+            options: {{model: "${{wrold}}", corpus: ["${{world}}"], schedule: {{lr: 1e-4}},
+                       colour: red}}
         """,
     )
     with pytest.raises(ConfigError) as info:

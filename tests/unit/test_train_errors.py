@@ -32,7 +32,7 @@ def test_corpus_smaller_than_one_block(tiny_dir, tmp_path, capsys):
     (tmp_path / "c.txt").write_text("just a few words\n")
     out = tmp_path / "out"
     argv = ["pretrain", "--model", str(tiny_dir()), "--corpus", str(tmp_path / "c.txt")]
-    argv += ["--lr", "1e-3", "--block-size", "512", "--out", str(out)]
+    argv += ["--schedule.lr", "1e-3", "--block-size", "512", "--out", str(out)]
     _fails(capsys, argv, out, "tokens after tokenization", "needs 512", "c.txt")
 
 
@@ -40,7 +40,7 @@ def test_new_rows_needs_to_know_the_new_ids(tiny_dir, tmp_path, capsys):
     (tmp_path / "c.txt").write_text("words\n")
     out = tmp_path / "out"
     argv = ["pretrain", "--model", str(tiny_dir()), "--corpus", str(tmp_path / "c.txt")]
-    argv += ["--lr", "1e-3", "--train", "new-rows", "--out", str(out)]
+    argv += ["--schedule.lr", "1e-3", "--train", "new-rows", "--out", str(out)]
     _fails(capsys, argv, out, "--new-rows-from")
     (tmp_path / "map.json").write_text(json.dumps({"new_ids": [5, 100000]}))
     _fails(capsys, argv + ["--new-rows-from", str(tmp_path / "map.json")], out, "100000")
@@ -53,7 +53,7 @@ def _sft(model, data, out, *extra):
         str(model),
         "--data",
         str(data),
-        "--lr",
+        "--schedule.lr",
         "1e-3",
         "--out",
         str(out),

@@ -19,7 +19,7 @@ FAST_OVERRIDES = [
     "world.size=fast",
     "zoo.size=fast",
     "tokenizer.new_tokens=300",
-    "embeddings.epochs=2",
+    "embeddings.schedule.epochs=2",
     "eval.limit=16",
 ]
 

@@ -13,6 +13,7 @@ yet, so every answer is kept (the manifest records `judge_filter: none`).
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Literal
 
@@ -21,11 +22,11 @@ from langadapt.corpus import Corpus, iter_json_lines, read_json_lines
 from langadapt.errors import InputError
 from langadapt.itemlog import ItemLog
 from langadapt.models import load_tokenizer, read_config, weight_files
-from langadapt.train import engine
 from langadapt.train.chat import Conversation, set_chat_template
 from langadapt.train.copytask import copy_conversations, copy_plan
 from langadapt.train.lora import DEFAULT_TARGETS, LoraSpec
 from langadapt.train.pretrain import checkpoint_dtype
+from langadapt.train.schedule import Schedule
 from langadapt.train.tune import encode_all, tune
 
 ANSWERS = "reference_answers.jsonl"
@@ -78,20 +79,14 @@ def run(
     copy_task_mix: float = 0.0,
     max_new_tokens: int = 512,
     generation_batch_size: int = 8,
-    lr: float = 2.5e-5,
     lora_rank: int = 8,
     lora_alpha: float = 1.0,
     lora_layers: tuple[int, ...] = (0, -1),
     target_modules: tuple[str, ...] = DEFAULT_TARGETS,
     modules_to_save: tuple[str, ...] = ("embed_tokens", "lm_head"),
     max_length: int = 2048,
-    batch_size: int = 8,
-    grad_accum: int = 1,
-    epochs: float = 1.0,
-    warmup_steps: int = 100,
+    schedule: Schedule = Schedule(lr=2.5e-5),  # noqa: B008 (frozen)
     precision: Literal["auto", "bf16", "fp16", "no"] = "auto",
-    save_every: int = 200,
-    seed: int = 0,
     allow_pickle: bool = False,
     force: bool = False,
 ) -> Path:
@@ -106,24 +101,21 @@ def run(
         copy_task_mix: fraction of the training mix made of copy-task conversations.
         max_new_tokens: longest reference answer, in tokens.
         generation_batch_size: prompts per generation batch.
-        lr: peak learning rate (LEP 2.4.2: 2.5e-5).
         lora_rank: LoRA rank (LEP 2.4.2: 8).
         lora_alpha: LoRA alpha (LEP 2.4.2: 1).
         lora_layers: layers with adapters (LEP 2.4.2: the first and the last).
         target_modules: module names that get LoRA adapters.
         modules_to_save: modules trained in full (LEP 2.4.2: embeddings and lm_head).
         max_length: truncate conversations to this many tokens.
-        batch_size: conversations per micro-batch per process.
-        grad_accum: micro-batches per optimizer step.
-        epochs: passes over the mix.
-        warmup_steps: linear warm-up steps, capped to the run length.
+        schedule: optimisation (train/schedule.py; a batch is of conversations): LEP 2.4.2's
+            lr 2.5e-5; its seed also draws the copy-task sample and LoRA's initialisation.
         precision: 'auto' = bf16 on a GPU that supports it, else full precision.
-        save_every: write a resumable checkpoint every this many steps (0 = never).
-        seed: seed of the data order, copy-task sampling and LoRA initialisation.
         allow_pickle: accept .bin/.pt weights (they can run code when loaded).
         force: replace an existing output folder.
     """
     options = {k: v for k, v in locals().items() if k not in ("model", "reference", "out", "force")}
+    options["schedule"] = asdict(schedule.check())
+    seed = schedule.seed  # also of the copy-task sample
     for folder in (model, reference):
         read_config(folder)
         weight_files(folder, allow_pickle)
@@ -169,19 +161,14 @@ def run(
             convs += copy_conversations(copy_texts, n_copy, seed=seed)
         return encode_all(tokenizer, convs, max_length)
 
-    sched = engine.Schedule(
-        lr=lr, batch_size=batch_size, grad_accum=grad_accum, epochs=epochs,
-        warmup_steps=warmup_steps, seed=seed, save_every=save_every,
-    )  # fmt: skip
     tune(
         model,
         tokenizer,
         build,
         run=run,
-        sched=sched,
+        sched=schedule,
         lora=spec,
         merge=True,
-        weight_decay=0.0,
         precision=precision,
         dtype=checkpoint_dtype(model, "auto"),
         allow_pickle=allow_pickle,

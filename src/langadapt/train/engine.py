@@ -1,13 +1,33 @@
 """The training loop shared by every training stage: one `Accelerator`, no trainer hierarchy.
 
-The same code runs on one CPU and under `accelerate launch` (DDP, FSDP, DeepSpeed ZeRO). The
-data order is ours, not a DataLoader's: micro-batch `g` of rank `r` takes examples
-`perm_e[(i * world + r) * batch : ... + batch]` of a seeded permutation of epoch `e`, so the
-position in the data is a pure function of the optimizer step. A checkpoint (every
+The same code runs on one CPU and under `accelerate launch` (DDP, FSDP, DeepSpeed ZeRO). What
+is trained is given by three functions, so the loop is not tied to causal LMs:
+
+- `loss_fn(model, batch) -> (loss, count)`: the loss of one micro-batch, averaged over `count`
+  items (label tokens, masked tokens, pairs, ...), as a 0-d tensor, and `count` as a tensor.
+  The loss is backpropagated as it is; `count` weighs the logged average over micro-batches
+  and processes. Default `causal_lm_loss`.
+- `order`: "shuffled" (a seeded permutation per epoch) or "given" (the examples in the order
+  passed, for curricula; every epoch repeats it).
+- `save(accelerator, model, out)`, used by `finish`: writes the trained model. Default
+  `hf_folder()`: a plain HF folder (LoRA merged, weights cast to a dtype, the tokenizer beside
+  it); a model that is not an HF model (an encoder + connector + LLM) brings its own.
+
+API::
+
+    results, model = train(model, examples, collate, trainable, sched, *, accelerator, work,
+                           what, loss_fn=causal_lm_loss, order="shuffled")
+    finish(accelerator, model, out, *, save=hf_folder(tokenizer, dtype, merge=True))
+
+The data order is ours, not a DataLoader's: micro-batch `g` of rank `r` takes examples
+`order_e[(i * world + r) * batch : ... + batch]` of epoch `e` (`g = e * micro_per_epoch + i`),
+so the position in the data is a pure function of the optimizer step. A checkpoint (every
 `save_every` steps, in `<work>/checkpoint`, swapped in atomically) holds the model, optimizer,
 scheduler and RNG states (`Accelerator.save_state`) and the step; a killed run started again
 with the same command loads it and continues, and ends with the same weights as a run that
-was never interrupted.
+was never interrupted. `finish` deletes the checkpoint only after the model is written: call it
+last, after every other output of the stage (plots, results), so that a failure anywhere
+before leaves the resume state in place.
 """
 
 from __future__ import annotations
@@ -19,32 +39,42 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
-from langadapt.errors import InputError
+from langadapt.errors import ConfigError
 from langadapt.train.params import Trainable, decay_rows
+from langadapt.train.schedule import Schedule, lr_scheduler, total_steps
 
 CHECKPOINT = "checkpoint"
 METRICS = "metrics.jsonl"
 
+LossFn = Callable[[Any, dict], tuple[Any, Any]]
+SaveFn = Callable[[Any, Any, Path], None]
 
-@dataclass(frozen=True)
-class Schedule:
-    """Optimisation settings of one run (defaults: LEP, arXiv 2412.21140 2.4.1)."""
+__all__ = [
+    "CHECKPOINT",
+    "METRICS",
+    "Schedule",
+    "causal_lm_loss",
+    "finish",
+    "hf_folder",
+    "make_accelerator",
+    "total_steps",
+    "train",
+    "writing_all_ranks",
+]
 
-    lr: float
-    batch_size: int = 8
-    grad_accum: int = 1
-    epochs: float = 1.0
-    max_steps: int | None = None
-    warmup_steps: int = 100
-    scheduler: str = "cosine"
-    betas: tuple[float, float] = (0.9, 0.999)  # torch's AdamW defaults
-    max_grad_norm: float = 1.0
-    seed: int = 0
-    save_every: int = 200
-    gradient_checkpointing: bool = False
+
+def causal_lm_loss(model, batch: dict) -> tuple[Any, Any]:
+    """A causal LM's loss on `batch` and the number of label tokens it averages over.
+
+    `batch` holds `input_ids` and `labels` `[batch, seq]` (label -100 = no loss there). The HF
+    model shifts the labels by one position itself and averages over the rest, so the count is
+    that of `labels[:, 1:] != -100`.
+    """
+    loss = model(**batch).loss
+    return loss, (batch["labels"][:, 1:] != -100).sum()
 
 
 def make_accelerator(precision: str, grad_accum: int):
@@ -108,30 +138,14 @@ def _resume_step(work: Path) -> tuple[Path | None, int]:
     return None, 0
 
 
-def _lr_scheduler(optimizer, sched: Schedule, total: int):
-    from transformers import get_scheduler
+def _order(n: int, epoch: int, sched: Schedule, order: str):
+    """The example indices of one epoch: a seeded permutation, or 0..n-1 as given."""
+    import torch
 
-    # the paper's 100 warm-up steps, capped so that a short run still reaches its peak lr
-    return get_scheduler(
-        sched.scheduler,
-        optimizer,
-        num_warmup_steps=min(sched.warmup_steps, total),
-        num_training_steps=total,
-    )
-
-
-def total_steps(n_examples: int, sched: Schedule, world: int, what: str) -> int:
-    """Optimizer steps of the run, or InputError when the data do not fill one step."""
-    per_step = sched.batch_size * sched.grad_accum * world
-    per_epoch = n_examples // per_step
-    total = sched.max_steps or int(sched.epochs * per_epoch)
-    if per_epoch == 0 or total < 1:
-        raise InputError(
-            f"{what} gives {n_examples} training examples, but one optimizer step needs "
-            f"{per_step} (batch {sched.batch_size} x accumulation {sched.grad_accum} x "
-            f"{world} processes); give more data or lower --batch-size"
-        )
-    return total
+    if order == "given":
+        return torch.arange(n)
+    gen = torch.Generator().manual_seed(sched.seed * 1000 + epoch)
+    return torch.randperm(n, generator=gen)
 
 
 def train(
@@ -144,23 +158,37 @@ def train(
     accelerator,
     work: Path,
     what: str,
+    loss_fn: LossFn = causal_lm_loss,
+    order: Literal["shuffled", "given"] = "shuffled",
 ) -> tuple[dict, object]:
     """Train `model` on `examples`; return (figures for the manifest, the prepared model).
 
     Args:
-        model: a causal LM whose frozen parameters already have `requires_grad=False`.
+        model: a torch module whose frozen parameters already have `requires_grad=False` (an
+            HF causal LM for the default loss).
         examples: the training examples; `collate(list_of_examples)` makes a model batch.
-        collate: turns a list of examples into a dict of tensors with `labels`.
-        trainable: the optimizer groups (`params.select`).
+        collate: turns a list of examples into a dict of tensors (for the default loss:
+            `input_ids` and `labels`); the engine moves them to the device.
+        trainable: the optimizer groups (`params.select`); a group without its own
+            `weight_decay` takes `sched.weight_decay`.
         sched: optimisation settings.
         accelerator: the run's Accelerator.
         work: the stage's partial folder, where checkpoints and metrics.jsonl live.
-        what: the data's name for error messages.
+        what: the data's name for messages.
+        loss_fn: `(model, batch) -> (loss, count)`, see the module docstring.
+        order: "shuffled" (a permutation per epoch from `sched.seed`) or "given".
+
+    The figures are steps, resumed_from_step, final_loss (the last step's loss, averaged over
+    the counts), tokens_per_s (counted items per second: label tokens for the causal loss),
+    processes and trainable_parameters.
     """
     import torch
     from accelerate.utils import set_seed
     from tqdm.auto import tqdm
 
+    if order not in ("shuffled", "given"):
+        raise ConfigError(f"the data order is {order!r}; choose one of: shuffled, given")
+    sched.check()
     world, rank = accelerator.num_processes, accelerator.process_index
     total = total_steps(len(examples), sched, world, what)
     micro_per_epoch = len(examples) // (sched.batch_size * world)
@@ -172,10 +200,16 @@ def train(
         else:
             model.gradient_checkpointing_enable({"use_reentrant": False})
         model.enable_input_require_grads()
-    model.config.use_cache = False
-    optimizer = torch.optim.AdamW(trainable.groups, lr=sched.lr, betas=sched.betas)
+    # no KV cache while training; put back at the end (an encoder's config must not change)
+    config = getattr(model, "config", None)
+    use_cache = getattr(config, "use_cache", None)
+    if config is not None:
+        config.use_cache = False
+    optimizer = torch.optim.AdamW(
+        trainable.groups, lr=sched.lr, betas=sched.betas, weight_decay=sched.weight_decay
+    )
     model, optimizer = accelerator.prepare(model, optimizer)
-    scheduler = _lr_scheduler(optimizer, sched, total)
+    scheduler = lr_scheduler(optimizer, sched, total)
     # stepped by us once per optimizer step, so not prepared (accelerate would step it once
     # per process); registered so that save_state/load_state carry it
     accelerator.register_for_checkpointing(scheduler)
@@ -204,21 +238,20 @@ def train(
     bar = tqdm(total=total, initial=start, disable=not accelerator.is_main_process, unit="step")
     t0, tokens_done, last = time.perf_counter(), 0, {}
     for step in range(start, total):
-        loss_sum = torch.zeros(2, device=accelerator.device)  # [sum of losses, tokens]
+        loss_sum = torch.zeros(2, device=accelerator.device)  # [sum of loss x count, count]
         for m in range(sched.grad_accum):
             g = step * sched.grad_accum + m
             epoch, i = divmod(g, micro_per_epoch)
             if epoch not in perms:
-                gen = torch.Generator().manual_seed(sched.seed * 1000 + epoch)
-                perms = {epoch: torch.randperm(len(examples), generator=gen)}
+                perms = {epoch: _order(len(examples), epoch, sched, order)}
             lo = (i * world + rank) * sched.batch_size
             idx = perms[epoch][lo : lo + sched.batch_size].tolist()
             batch = {
                 k: v.to(accelerator.device) for k, v in collate([examples[j] for j in idx]).items()
             }
             with accelerator.accumulate(model):
-                out = model(**batch)
-                accelerator.backward(out.loss)
+                loss, count = loss_fn(model, batch)
+                accelerator.backward(loss)
                 if accelerator.sync_gradients:
                     if sched.max_grad_norm:
                         # the prepared model's parameters: FSDP replaces the originals
@@ -229,8 +262,8 @@ def train(
                     decay_rows(trainable, scheduler.get_last_lr()[0])
                 optimizer.step()
                 optimizer.zero_grad()
-            n_tok = (batch["labels"][:, 1:] != -100).sum()
-            loss_sum += torch.stack([out.loss.detach().float() * n_tok, n_tok.float()])
+            count = torch.as_tensor(count, device=loss.device)
+            loss_sum += torch.stack([loss.detach().float() * count, count.float()])
         lr_used = scheduler.get_last_lr()[0]
         scheduler.step()
         loss_sum = accelerator.reduce(loss_sum, "sum")
@@ -247,6 +280,8 @@ def train(
         if sched.save_every and (step + 1) % sched.save_every == 0 and step + 1 < total:
             _save_checkpoint(accelerator, work, step + 1)
     bar.close()
+    if config is not None:
+        config.use_cache = use_cache
     accelerator.wait_for_everyone()
     _log_rank(accelerator, f"finished {total} steps")
     return {
@@ -259,18 +294,23 @@ def train(
     }, model
 
 
-def finish(accelerator, model, tokenizer, out: Path, dtype: str, *, merge: bool = True) -> None:
-    """Write the trained model into `out` (main process) as a plain HF folder.
+def hf_folder(tokenizer=None, dtype: str = "float32", *, merge: bool = True) -> SaveFn:
+    """The save function that writes a plain HF model folder (the default of `finish`).
 
-    A LoRA model is merged into its base weights when `merge`, so the folder loads without
-    peft; otherwise only its adapter is written (a peft adapter folder).
+    Weights are cast to `dtype` (the stages pass the input checkpoint's); a LoRA model is
+    merged into its base weights when `merge`, so the folder loads without peft, otherwise
+    only its adapter is written (a peft adapter folder); `tokenizer`, when given, is saved
+    beside it.
     """
-    import torch
 
-    from langadapt.train.lora import is_peft
+    def save(accelerator, model, out: Path) -> None:
+        import torch
 
-    state = accelerator.get_state_dict(model)  # all ranks: FSDP/ZeRO-3 gather here
-    if accelerator.is_main_process:
+        from langadapt.train.lora import is_peft
+
+        state = accelerator.get_state_dict(model)  # all ranks: FSDP/ZeRO-3 gather here
+        if not accelerator.is_main_process:
+            return
         unwrapped = accelerator.unwrap_model(model)
         if is_peft(unwrapped) and merge:
             unwrapped = unwrapped.merge_and_unload()
@@ -284,7 +324,23 @@ def finish(accelerator, model, tokenizer, out: Path, dtype: str, *, merge: bool 
             unwrapped.save_pretrained(str(out))  # the adapter only
         else:
             unwrapped.save_pretrained(str(out), state_dict=state)
-        tokenizer.save_pretrained(str(out))
+        if tokenizer is not None:
+            tokenizer.save_pretrained(str(out))
+
+    return save
+
+
+def finish(accelerator, model, out: Path, *, save: SaveFn | None = None) -> None:
+    """Write the trained model into `out`, then delete the resume state there.
+
+    `save(accelerator, model, out)` is called on every rank (a sharded model is gathered
+    there) and writes from the main process; default `hf_folder()`. Call `finish` last in a
+    stage: the checkpoint goes only once the model is written.
+    """
+    out = Path(out)
+    (save or hf_folder())(accelerator, model, out)
+    accelerator.wait_for_everyone()
+    if accelerator.is_main_process:
         for name in (CHECKPOINT, f"{CHECKPOINT}.old", f"{CHECKPOINT}.tmp"):
             shutil.rmtree(out / name, ignore_errors=True)
     accelerator.wait_for_everyone()

@@ -8,6 +8,7 @@ the instruct model of the same family.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Literal
 
@@ -18,6 +19,7 @@ from langadapt.models import load_causal_lm, load_tokenizer, read_config, weight
 from langadapt.train import engine, params
 from langadapt.train.curves import plot_loss
 from langadapt.train.packing import describe, pack_blocks
+from langadapt.train.schedule import Schedule
 
 
 def checkpoint_dtype(model: Path, save_dtype: str) -> str:
@@ -34,26 +36,15 @@ def run(
     model: Path,
     corpus: list[Path],
     out: Path,
-    lr: float,
     train: Literal["embeddings", "new-rows", "all"] = "embeddings",
     new_rows_from: Path | None = None,
     first_new_id: int | None = None,
     text_field: str = "text",
     block_size: int = 1024,
     align_blocks: bool = True,
-    batch_size: int = 8,
-    grad_accum: int = 1,
-    epochs: float = 1.0,
-    max_steps: int | None = None,
-    warmup_steps: int = 100,
-    weight_decay: float = 0.1,
-    scheduler: Literal["cosine", "linear", "constant_with_warmup"] = "cosine",
-    max_grad_norm: float = 1.0,
+    schedule: Schedule = Schedule(lr=None, weight_decay=0.1),  # noqa: B008 (frozen)
     precision: Literal["auto", "bf16", "fp16", "no"] = "auto",
-    gradient_checkpointing: bool = False,
-    save_every: int = 200,
     save_dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto",
-    seed: int = 0,
     allow_pickle: bool = False,
     force: bool = False,
 ) -> Path:
@@ -67,7 +58,6 @@ def run(
         model: Hugging Face model folder (a base model with its tokenizer).
         corpus: text, JSONL or Parquet files (or folders of them); one document per line/record.
         out: output folder: the trained model, metrics.jsonl, loss.png, manifest.json.
-        lr: peak learning rate (required: it depends on the model size and what is trained).
         train: what moves: 'embeddings' = input embeddings and lm_head only (LEP), 'new-rows' =
             only the rows of new tokens, 'all' = every parameter.
         new_rows_from: vocab_map.json naming the new token ids (for --train new-rows).
@@ -75,30 +65,21 @@ def run(
         text_field: the text field of JSONL records / Parquet column.
         block_size: tokens per training block (LEP 2.4.1: 1024).
         align_blocks: start blocks right after a bos, eos or newline token (LEP 2.4.1).
-        batch_size: blocks per micro-batch per process.
-        grad_accum: micro-batches per optimizer step.
-        epochs: passes over the packed corpus (LEP: 1).
-        max_steps: stop after this many optimizer steps instead (overrides epochs).
-        warmup_steps: linear warm-up steps, capped to the run length (LEP: 100).
-        weight_decay: AdamW decoupled weight decay (LEP: 0.1); with new-rows on new rows only.
-        scheduler: learning-rate schedule after warm-up (LEP: cosine).
-        max_grad_norm: clip the gradient norm to this (0 = no clipping).
+        schedule: optimisation (train/schedule.py; a batch is of blocks): lr is required (it
+            depends on the model size and what is trained); LEP 2.4.1's weight decay 0.1.
         precision: 'auto' = bf16 on a GPU that supports it, else full precision.
-        gradient_checkpointing: recompute activations in the backward pass to save memory.
-        save_every: write a resumable checkpoint every this many steps (0 = never).
         save_dtype: dtype of the saved weights; 'auto' = the dtype of the input checkpoint.
-        seed: seed of the data order and of every random number generator.
         allow_pickle: accept .bin/.pt weights (they can run code when loaded).
         force: replace an existing output folder.
     """
     options = {k: v for k, v in locals().items() if k not in ("model", "corpus", "out", "force")}
+    options["schedule"] = asdict(schedule.check())
     read_config(model)
     weight_files(model, allow_pickle)
     tokenizer = load_tokenizer(model)
     texts = Corpus(corpus, field=text_field)
-    for name, value in (("lr", lr), ("block-size", block_size), ("batch-size", batch_size)):
-        if value <= 0:
-            raise ConfigError(f"--{name} must be positive, not {value}")
+    if block_size <= 0:
+        raise ConfigError(f"--block-size must be positive, not {block_size}")
     new_ids = None
     if train == "new-rows":
         spec = new_rows_from if new_rows_from is not None else first_new_id
@@ -117,28 +98,15 @@ def run(
     blocks, n_tokens = pack_blocks(
         tokenizer, texts, block_size, align=align_blocks, source=f"corpus {describe(texts.files)}"
     )
-    sched = engine.Schedule(
-        lr=lr,
-        batch_size=batch_size,
-        grad_accum=grad_accum,
-        epochs=epochs,
-        max_steps=max_steps,
-        warmup_steps=warmup_steps,
-        scheduler=scheduler,
-        max_grad_norm=max_grad_norm,
-        seed=seed,
-        save_every=save_every,
-        gradient_checkpointing=gradient_checkpointing,
-    )
-    accelerator = engine.make_accelerator(precision, grad_accum)
+    accelerator = engine.make_accelerator(precision, schedule.grad_accum)
     if train == "new-rows" and accelerator.distributed_type.value in ("FSDP", "DEEPSPEED"):
         raise ConfigError(
             "--train new-rows masks gradients row by row, which FSDP and DeepSpeed flatten "
             "away; use DDP (or one process) for it, or --train embeddings"
         )
-    engine.total_steps(len(blocks), sched, accelerator.num_processes, "the packed corpus")
+    engine.total_steps(len(blocks), schedule, accelerator.num_processes, "the packed corpus")
     lm = load_causal_lm(model, dtype="float32", allow_pickle=allow_pickle)
-    trainable = params.select(lm, train, weight_decay=weight_decay, new_ids=new_ids)
+    trainable = params.select(lm, train, weight_decay=schedule.weight_decay, new_ids=new_ids)
 
     def collate(batch: list):
         import torch
@@ -152,13 +120,15 @@ def run(
             blocks,
             collate,
             trainable,
-            sched,
+            schedule,
             accelerator=accelerator,
             work=tmp,
             what=f"{train} on {len(blocks)} blocks of {block_size} tokens",
         )
-        engine.finish(accelerator, lm, tokenizer, tmp, dtype)
         if accelerator.is_main_process:
-            plot_loss(tmp / engine.METRICS, tmp / "loss.png", f"pretrain --train {train}")
             run.results.update(results, corpus_tokens=n_tokens, blocks=len(blocks))
+            title = f"pretrain --train {train}"
+            plot_loss(tmp / engine.METRICS, tmp / "loss.png", title, run.results)
+        # last: the checkpoint is deleted only once everything else is written
+        engine.finish(accelerator, lm, tmp, save=engine.hf_folder(tokenizer, dtype))
     return out

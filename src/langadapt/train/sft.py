@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Literal
 
@@ -9,11 +10,11 @@ from langadapt.artifacts import StageRun
 from langadapt.corpus import Corpus
 from langadapt.errors import ConfigError
 from langadapt.models import load_tokenizer, read_config, weight_files
-from langadapt.train import engine
 from langadapt.train.chat import read_conversations, set_chat_template
 from langadapt.train.copytask import copy_conversations, copy_plan
 from langadapt.train.lora import DEFAULT_TARGETS, LoraSpec
 from langadapt.train.pretrain import checkpoint_dtype
+from langadapt.train.schedule import Schedule
 from langadapt.train.tune import encode_all, tune
 
 
@@ -22,7 +23,6 @@ def run(
     model: Path,
     data: list[Path],
     out: Path,
-    lr: float,
     lora: bool = False,
     merge: bool = False,
     lora_rank: int = 8,
@@ -35,19 +35,9 @@ def run(
     max_length: int = 2048,
     copy_task_mix: float = 0.0,
     copy_corpus: list[Path] | None = None,
-    batch_size: int = 8,
-    grad_accum: int = 1,
-    epochs: float = 1.0,
-    max_steps: int | None = None,
-    warmup_steps: int = 100,
-    weight_decay: float = 0.0,
-    scheduler: Literal["cosine", "linear", "constant_with_warmup"] = "cosine",
-    max_grad_norm: float = 1.0,
+    schedule: Schedule = Schedule(lr=None),  # noqa: B008 (frozen)
     precision: Literal["auto", "bf16", "fp16", "no"] = "auto",
-    gradient_checkpointing: bool = False,
-    save_every: int = 200,
     save_dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto",
-    seed: int = 0,
     allow_pickle: bool = False,
     force: bool = False,
 ) -> Path:
@@ -62,7 +52,6 @@ def run(
         data: JSON list or JSONL files of chats ({"messages": [...]}) or Alpaca records
             (instruction, input, output).
         out: output folder: the model (or LoRA adapter), metrics.jsonl, loss.png.
-        lr: peak learning rate (required).
         lora: train LoRA adapters instead of every weight.
         merge: with --lora, merge the adapters and write a plain HF model folder.
         lora_rank: LoRA rank r.
@@ -76,29 +65,21 @@ def run(
         copy_task_mix: fraction of the mix made of "repeat this text exactly" examples
             built from --copy-corpus (LEP 2.4.3); 0 = none.
         copy_corpus: text files for the copy task.
-        batch_size: conversations per micro-batch per process.
-        grad_accum: micro-batches per optimizer step.
-        epochs: passes over the data.
-        max_steps: stop after this many optimizer steps instead (overrides epochs).
-        warmup_steps: linear warm-up steps, capped to the run length.
-        weight_decay: AdamW decoupled weight decay.
-        scheduler: learning-rate schedule after warm-up.
-        max_grad_norm: clip the gradient norm to this (0 = no clipping).
+        schedule: optimisation (train/schedule.py; a batch is of conversations): lr is
+            required; its seed also draws the copy-task sample and LoRA's initialisation.
         precision: 'auto' = bf16 on a GPU that supports it, else full precision.
-        gradient_checkpointing: recompute activations in the backward pass to save memory.
-        save_every: write a resumable checkpoint every this many steps (0 = never).
         save_dtype: dtype of the saved weights; 'auto' = the dtype of the input checkpoint.
-        seed: seed of the data order, copy-task sampling and LoRA initialisation.
         allow_pickle: accept .bin/.pt weights (they can run code when loaded).
         force: replace an existing output folder.
     """
     options = {k: v for k, v in locals().items() if k not in ("model", "data", "out", "force")}
+    options["schedule"] = asdict(schedule.check())
     read_config(model)
     weight_files(model, allow_pickle)
     tokenizer = load_tokenizer(model)
     set_chat_template(tokenizer, model, chat_template)
-    if lr <= 0 or batch_size <= 0 or max_length <= 1:
-        raise ConfigError("--lr, --batch-size and --max-length must be positive")
+    if max_length <= 1:
+        raise ConfigError(f"--max-length must be at least 2, not {max_length}")
     if merge and not lora:
         raise ConfigError("--merge only applies to --lora (full fine-tuning writes a plain model)")
     conversations = read_conversations(data)
@@ -131,23 +112,16 @@ def run(
     if run.up_to_date():
         return out
     if copy_texts is not None:
-        conversations += copy_conversations(copy_texts, n_copy, seed=seed)
+        conversations += copy_conversations(copy_texts, n_copy, seed=schedule.seed)
     examples = encode_all(tokenizer, conversations, max_length)
-    sched = engine.Schedule(
-        lr=lr, batch_size=batch_size, grad_accum=grad_accum, epochs=epochs,
-        max_steps=max_steps, warmup_steps=warmup_steps, scheduler=scheduler,
-        max_grad_norm=max_grad_norm, seed=seed, save_every=save_every,
-        gradient_checkpointing=gradient_checkpointing,
-    )  # fmt: skip
     tune(
         model,
         tokenizer,
         examples,
         run=run,
-        sched=sched,
+        sched=schedule,
         lora=spec,
         merge=merge,
-        weight_decay=weight_decay,
         precision=precision,
         dtype=checkpoint_dtype(model, save_dtype),
         allow_pickle=allow_pickle,

@@ -36,13 +36,14 @@ def tune(
     sched: engine.Schedule,
     lora: LoraSpec | None,
     merge: bool,
-    weight_decay: float,
     precision: str,
     dtype: str,
     allow_pickle: bool,
     title: str,
 ) -> None:
     """Train on encoded `examples` and write the model (or adapter) through `run`.
+
+    The optimizer groups take `sched.weight_decay` (full fine-tuning: matrices only).
 
     `examples` may be a function `(work_folder, accelerator) -> examples` that builds them
     inside the resumable work folder (calibrate's generated answers survive a crash there).
@@ -64,12 +65,12 @@ def tune(
                 [
                     {
                         "params": [p for p in lm.parameters() if p.requires_grad],
-                        "weight_decay": weight_decay,
+                        "weight_decay": sched.weight_decay,
                     }
                 ]
             )
         else:
-            trainable = params.select(lm, "all", weight_decay=weight_decay)
+            trainable = params.select(lm, "all", weight_decay=sched.weight_decay)
         pad = (
             tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         )
@@ -87,7 +88,8 @@ def tune(
             work=tmp,
             what=f"{len(examples)} conversations",
         )
-        engine.finish(accelerator, lm, tokenizer, tmp, dtype, merge=merge)
         if accelerator.is_main_process:
-            plot_loss(tmp / engine.METRICS, tmp / "loss.png", title)
             run.results.update(results, conversations=len(examples))
+            plot_loss(tmp / engine.METRICS, tmp / "loss.png", title, run.results)
+        # last: the checkpoint is deleted only once everything else is written
+        engine.finish(accelerator, lm, tmp, save=engine.hf_folder(tokenizer, dtype, merge=merge))

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from langadapt.artifacts import write_json_atomic, write_text_atomic
 from langadapt.corpus import Corpus
-from langadapt.errors import ConfigError, TokenizerError, require
+from langadapt.errors import ConfigError, TokenizerError
+from langadapt.report.plots import missing_plot_extra
 from langadapt.vocab.metrics import TokenizerStats, tokenizer_stats
 
 # (header, TokenizerStats field, format)
@@ -113,8 +114,8 @@ def run(
         if not tok.is_fast:
             raise TokenizerError(f"{folder} holds no fast tokenizer (tokenizer.json)")
         toks[label] = tok
-    if plot is not None:
-        require("matplotlib", "plot", "plotting tokenizer statistics")
+    if plot is not None and missing_plot_extra(f"--plot {plot}"):
+        plot = None  # the tables and --json are written all the same
 
     results: dict[str, dict[str, TokenizerStats]] = {}
     for cname, texts in corpora.items():

@@ -17,6 +17,7 @@ from langadapt import tiny
 from langadapt.corpus import iter_json_lines, read_json_lines
 from langadapt.models import load_tokenizer
 from langadapt.train import pretrain, sft
+from langadapt.train.schedule import Schedule
 from langadapt.zoo import data
 from langadapt.zoo.tokenizers import causal_tokenizer
 
@@ -94,15 +95,17 @@ def pretrained(spec: CausalSpec, world: Path, work: Path, out: Path, seed: int) 
         model=init,
         corpus=[corpus],
         out=out,
-        lr=spec.pretrain_lr,
         train="all",
         block_size=spec.block_size,
-        batch_size=spec.batch_size,
-        max_steps=spec.pretrain_steps,
-        warmup_steps=min(20, spec.pretrain_steps),
-        weight_decay=0.1,
-        save_every=0,
-        seed=seed,
+        schedule=Schedule(
+            lr=spec.pretrain_lr,
+            batch_size=spec.batch_size,
+            max_steps=spec.pretrain_steps,
+            warmup_steps=min(20, spec.pretrain_steps),
+            weight_decay=0.1,
+            save_every=0,
+            seed=seed,
+        ),
     )
     docs = {
         lang: round(share * len(read_json_lines(world / f"pretrain/{lang}.jsonl")))
@@ -136,13 +139,15 @@ def tuned(spec: CausalSpec, model: Path, world: Path, work: Path, out: Path, see
         model=model,
         data=[chats],
         out=out,
-        lr=spec.sft_lr,
         max_length=192,
-        batch_size=spec.batch_size,
-        max_steps=spec.sft_steps,
-        warmup_steps=min(10, spec.sft_steps),
-        save_every=0,
-        seed=seed,
+        schedule=Schedule(
+            lr=spec.sft_lr,
+            batch_size=spec.batch_size,
+            max_steps=spec.sft_steps,
+            warmup_steps=min(10, spec.sft_steps),
+            save_every=0,
+            seed=seed,
+        ),
     )
     return {
         "stage": "sft (full fine-tuning, loss on assistant turns)",
