@@ -8,12 +8,37 @@ drawn, with an error that names the extra.
 from __future__ import annotations
 
 import io
+import sys
 from collections.abc import Mapping, Sequence
 
 from langadapt.errors import require
 
+_warned = False
+
+
+def missing_plot_extra(what: str) -> bool:
+    """True when matplotlib is not installed; the first time, say on stderr what is skipped.
+
+    A missing `plot` extra never stops a stage: each caller skips its chart and writes the
+    rest of its output. One warning per process, however many charts are skipped.
+    """
+    global _warned
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        if not _warned:
+            _warned = True
+            print(
+                f"warning: {what} is skipped (and so is every chart of this run): charts need "
+                "matplotlib; install it with: pip install 'langadapt[plot]'",
+                file=sys.stderr,
+            )
+        return True
+    return False
+
 
 def _pyplot():
+    missing_plot_extra("a chart")  # warns once; `require` raises, and callers skip the chart
     mpl = require("matplotlib", "plot", "drawing charts")
     mpl.use("Agg")  # no display on servers and in CI
     import matplotlib.pyplot as plt

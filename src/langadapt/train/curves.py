@@ -1,17 +1,32 @@
-"""The loss curve of a training run, from its metrics.jsonl, as a PNG."""
+"""The loss curve of a training run, from its metrics.jsonl, as a PNG.
+
+matplotlib is optional (the `plot` extra). Without it the curve is skipped with one warning and
+the stage's manifest says so (`results.skipped`): a missing plot never costs a trained model.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from langadapt.corpus import read_json_lines
-from langadapt.errors import require
+from langadapt.report.plots import missing_plot_extra
 
 
-def plot_loss(metrics: Path, png: Path, title: str) -> Path:
-    """Plot training loss (and the learning rate on a second axis) against the step."""
-    mpl = require("matplotlib", "plot", "plotting the loss curve")
-    mpl.use("Agg")
+def plot_loss(metrics: Path, png: Path, title: str, results: dict | None = None) -> Path | None:
+    """Plot training loss (and the learning rate on a second axis) against the step.
+
+    Returns `png`, or None when matplotlib is not installed; then `results` (a stage's
+    manifest results), when given, records the skipped file under `skipped`.
+    """
+    if missing_plot_extra(f"the loss curve {Path(png).name}"):
+        if results is not None:
+            results.setdefault("skipped", []).append(
+                f"{Path(png).name}: the 'plot' extra (matplotlib) is not installed"
+            )
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     rows = read_json_lines(metrics)
