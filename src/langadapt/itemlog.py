@@ -88,7 +88,8 @@ class ItemLog:
         if not isinstance(record, dict) or not isinstance(record.get(self.key), str):
             raise InputError(
                 f"item log {self.path} {where} is not a record with a string '{self.key}' "
-                "field; the file is not an item log of this loop: delete it or pass another path"
+                "field, so this loop (or this langadapt version) did not write the file; delete "
+                "it and its items are redone"
             )
 
     def _add(self, record: dict[str, Any]) -> None:
