@@ -61,10 +61,24 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "langadapt.train.calibrate:run",
         "LEP self-calibration: LoRA-tune a LEP model on its reference model's answers",
     ),
+    # LUSIFER: multilingual embeddings from an encoder, a connector and an LLM
+    "lusifer align": (
+        "langadapt.lusifer.align:run",
+        "LUSIFER stage 1: align a multilingual encoder to a frozen LLM through a connector",
+    ),
+    "lusifer finetune": (
+        "langadapt.lusifer.finetune:run",
+        "LUSIFER stage 2: contrastive tuning with in-batch and hard negatives",
+    ),
     # evaluation
     "eval": (
         "langadapt.evaluate.runner:run",
         "evaluate models on Darumeru-style task files; scores, groups, Micro-Avg",
+    ),
+    # teachers and judges: an OpenAI-compatible endpoint over a local model
+    "serve": (
+        "langadapt.llm.serve:run",
+        "serve a local model folder as an OpenAI-compatible endpoint (chat, completions, models)",
     ),
     # the embedded default
     "world generate": (
@@ -79,7 +93,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 # commands that are not stages (they write no run folder of their own, or run other stages):
 # a pipeline refuses them
-NOT_STAGES = frozenset({"demo", "run", "validate", "ls"})
+NOT_STAGES = frozenset({"demo", "run", "validate", "ls", "serve"})
 STAGES = frozenset(COMMANDS) - NOT_STAGES
 
 
