@@ -18,6 +18,7 @@ from typing import Any
 
 from langadapt.errors import InputError, ModelError
 from langadapt.evaluate.data import Record, as_text, field, fill, get_field
+from langadapt.evaluate.permute import permuted_items
 from langadapt.evaluate.taskfile import Task
 
 _ASSISTANT = ("assistant", "bot")
@@ -155,6 +156,8 @@ def build_items(
             it["continuation"] = fill(task.options.get("continuation", ""), rec)
         it["shots"] = _shots(task, rec, it, shot_pool, shots)
         items.append(it)
+        if task.permute_choices:  # the gold in every position (permute.py)
+            items += permuted_items(task, rec, idx, it, _base_item)
         orders = task.dataset.get("both_orders")
         if orders:
             if len(it.get("choices", [])) != 2:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from langadapt import registry
+from langadapt.evaluate import stattables as st
 from langadapt.evaluate.taskfile import Task
+from langadapt.evaluate.taskstats import add_statistics, metric_value
 
 
 def task_scores(task: Task, rows: list[dict], tok) -> dict:
@@ -34,7 +35,7 @@ def task_scores(task: Task, rows: list[dict], tok) -> dict:
         out = {m: figures[m] for m in task.metrics}
         out.update(n=len(rows), bits=bits, bytes=nbytes, chars=chars, tokens=tokens)
         return out
-    out = {m: float(registry.get("metric", m).func(rows)) for m in task.metrics}
+    out = {m: metric_value(m, rows) for m in task.metrics}
     out["n"] = len(rows)
     return out
 
@@ -43,8 +44,13 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def summarise(tasks: list[Task], models: dict[str, dict]) -> dict:
-    """The content of results.json: tasks, per-model scores, group means and Micro-Avg."""
+def summarise(tasks: list[Task], models: dict[str, dict], baseline: str | None = None) -> dict:
+    """The content of results.json: tasks, per-model scores, group means and Micro-Avg.
+
+    When every model also carries its scored `rows` ({task: rows}), the statistics of
+    taskstats.add_statistics are added: intervals, baselines, answer counts, and each model
+    compared with `baseline` (default: the first model).
+    """
     scores = {}
     for label, m in models.items():
         groups: dict[str, list[float]] = {}
@@ -58,7 +64,7 @@ def summarise(tasks: list[Task], models: dict[str, dict]) -> dict:
             "groups": {g: _mean(v) for g, v in groups.items()},
             "micro_avg": _mean([v for vs in groups.values() for v in vs]),
         }
-    return {
+    results = {
         "tasks": {
             t.name: {
                 "group": t.group,
@@ -72,6 +78,10 @@ def summarise(tasks: list[Task], models: dict[str, dict]) -> dict:
         },
         "scores": scores,
     }
+    if models and all("rows" in m for m in models.values()):
+        rows = {label: m["rows"] for label, m in models.items()}
+        add_statistics(results, tasks, rows, baseline or next(iter(models)))
+    return results
 
 
 def _fmt(v) -> str:
@@ -79,7 +89,9 @@ def _fmt(v) -> str:
 
 
 def tables(results: dict) -> list[tuple[str, list[str], list[list[str]]]]:
-    """(title, header, rows) of the comparison table and of each model's full table."""
+    """(title, header, rows) of the comparison table, each model's full table, the answers
+    given to choice tasks and the paired differences (stattables.py; the statistics' columns
+    follow the scores)."""
     labels = list(results["scores"])
     tasks = results["tasks"]
     comp = []
@@ -87,30 +99,42 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         comp.append(
             [name, t["group"], t["primary"]]
             + [_fmt(results["scores"][m]["tasks"][name][t["primary"]]) for m in labels]
+            + st.baseline_cells(results, name)
+            + [st.ci(st.task_interval(results, m, name, t["primary"])) for m in labels]
         )
     groups = sorted({t["group"] for t in tasks.values() if t["in_micro_avg"]})
     for g in groups:
         comp.append(
             [f"group: {g}", g, "mean"]
             + [_fmt(results["scores"][m]["groups"].get(g)) for m in labels]
+            + ["-", "-"]
+            + [st.ci(st.group_interval(results, m, g)) for m in labels]
         )
     comp.append(
         ["Micro-Avg", "", "mean of datasets"]
         + [_fmt(results["scores"][m]["micro_avg"]) for m in labels]
+        + ["-", "-"]
+        + [st.ci(st.micro_interval(results, m)) for m in labels]
     )
-    out = [("Comparison (primary metric per dataset)", ["task", "group", "metric", *labels], comp)]
+    header = ["task", "group", "metric", *labels, "chance", "majority"]
+    header += [f"{m} 95% CI" for m in labels]
+    out = [("Comparison (primary metric per dataset)", header, comp)]
     for m in labels:
         rows = []
         for name, t in tasks.items():
             sc = results["scores"][m]["tasks"][name]
             for metric in t["metrics"]:
-                rows.append([name, metric, _fmt(sc[metric]), str(sc["n"])])
-        out.append((f"Model {m}", ["task", "metric", "value", "items"], rows))
-    return out
+                rows.append(
+                    [name, metric, _fmt(sc[metric]), str(sc["n"])]
+                    + st.model_cells(results, m, name, metric)
+                )
+        header = ["task", "metric", "value", "items", "stderr", "95% CI", "interval"]
+        out.append((f"Model {m}", header, rows))
+    return out + [t for t in (st.answers_table(results), st.paired_table(results)) if t]
 
 
 def to_markdown(results: dict) -> str:
-    lines = ["# Evaluation results", ""]
+    lines = ["# Evaluation results", ""] + [x for s in st.legend(results) for x in (s, "")]
     for title, header, rows in tables(results):
         esc = [[c.replace("|", "\\|") for c in r] for r in [header, *rows]]
         lines += [f"## {title}", "", "| " + " | ".join(esc[0]) + " |", "|" + "---|" * len(header)]
@@ -125,7 +149,7 @@ def to_html(results: dict) -> str:
         "<!doctype html><html><head><meta charset='utf-8'><title>langadapt eval</title>",
         "<style>table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 8px}"
         "td.n{text-align:right}</style></head><body><h1>Evaluation results</h1>",
-    ]
+    ] + [f"<p>{e(s)}</p>" for s in st.legend(results)]
     for title, header, rows in tables(results):
         parts.append(
             f"<h2>{e(title)}</h2><table><tr>"

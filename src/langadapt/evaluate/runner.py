@@ -16,13 +16,14 @@ from langadapt import registry
 from langadapt.artifacts import StageRun, write_json_atomic
 from langadapt.errors import InputError
 from langadapt.evaluate.data import read_records
+from langadapt.evaluate.permute import not_permutable
 from langadapt.evaluate.prompts import build_items, render
 from langadapt.evaluate.report import summarise, task_scores, write_reports
 from langadapt.evaluate.taskfile import Task, resolve_tasks
 from langadapt.itemlog import ItemLog
 from langadapt.models import has_tokenizer, read_config
 
-_KEEP = ("id", "gold", "pair", "group", "choices")
+_KEEP = ("id", "gold", "pair", "group", "choices", "perm_of")
 
 
 def _free_memory() -> None:
@@ -103,6 +104,8 @@ def run(
     shots: int = 0,
     chat: Literal["auto", "on", "off"] = "auto",
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto",
+    permute_choices: bool = False,
+    baseline: str | None = None,
     progress: bool = True,
     force: bool = False,
 ) -> Path:
@@ -127,6 +130,12 @@ def run(
         chat: render prompts with the tokenizer's chat template: auto (when it has one), on, off.
         dtype: weights dtype; auto keeps the checkpoint's (float32 makes scores comparable
             across batch sizes to 1e-6; bfloat16 halves memory on GPU).
+        permute_choices: ask every multiple-choice item once per cyclic rotation of its
+            options (the gold in every position) and average per item, the remedy for
+            position bias; applies to each task that names its option texts (task files
+            can also set permute_choices: true). Default off: scores as published.
+        baseline: the model label (folder name) every other model is compared with, on the
+            same items (paired differences with 95% intervals); default the first model.
         progress: show progress bars.
         force: replace an existing output folder.
     """
@@ -143,7 +152,16 @@ def run(
             )
     if batch_size < 1 or shots < 0 or (limit is not None and limit < 1):
         raise InputError("--batch-size and --limit must be at least 1 and --shots at least 0")
+    labels = _labels(models)
+    if baseline is not None and baseline not in labels:
+        raise InputError(
+            f"--baseline {baseline!r} is none of the evaluated models; pass one of: "
+            f"{', '.join(labels)}"
+        )
     task_list = resolve_tasks(list(tasks), data_dir)
+    if permute_choices:  # tasks that cannot rotate their options keep their own protocol
+        for t in task_list:
+            t.permute_choices = t.permute_choices or not_permutable(t.dataset, t.options) is None
     prepared = {t.name: _prepare(t, limit, shots) for t in task_list}
     data_files = [p for t in task_list for p in (t.data_path(), t.data_path("fewshot_path")) if p]
     run_ = StageRun(
@@ -156,27 +174,34 @@ def run(
             "shots": shots,
             "chat": chat,
             "dtype": dtype,
+            "permute_choices": permute_choices,
+            "baseline": baseline,
         },
         force=force,
         resumable=True,
     )
     if run_.up_to_date():
         return out
-    labels = _labels(models)
     with run_.writing() as tmp:
         per_model = {}
         for label, folder in zip(labels, models):
             lm = LM(folder, dtype=dtype, chat=chat)
-            scores = {}
+            scores, task_rows = {}, {}
             for t in task_list:
                 items = [dict(it) for it in prepared[t.name]]
                 path = tmp / "items" / label / f"{t.name}.jsonl"
                 rows = _score_task(lm, t, items, path, batch_size, progress)
                 scores[t.name] = task_scores(t, rows, lm.tok)
-            per_model[label] = {"path": str(folder), "chat": lm.chat, "tasks": scores}
+                task_rows[t.name] = rows  # for intervals and paired comparisons
+            per_model[label] = {
+                "path": str(folder),
+                "chat": lm.chat,
+                "tasks": scores,
+                "rows": task_rows,
+            }
             del lm  # one model in memory at a time
             _free_memory()
-        results = summarise(task_list, per_model)
+        results = summarise(task_list, per_model, baseline)
         write_json_atomic(tmp / "results.json", results)
         write_reports(results, tmp)
         run_.results["micro_avg"] = {m: r["micro_avg"] for m, r in results["scores"].items()}

@@ -31,6 +31,7 @@ from typing import Any
 from langadapt import registry
 from langadapt.config import load_yaml
 from langadapt.errors import ConfigError, InputError
+from langadapt.evaluate.permute import not_permutable
 
 TOP_KEYS = {
     "name",
@@ -43,8 +44,9 @@ TOP_KEYS = {
     "metrics",
     "aggregate",
     "download",
+    "permute_choices",
 }
-DATASET_KEYS = {"path", "fewshot_path", "id_field", "both_orders", "expand"}
+DATASET_KEYS = {"path", "fewshot_path", "id_field", "both_orders", "expand", "options_field"}
 TEMPLATE_KEYS = {"system", "user", "assistant", "answer", "messages_field", "inputs_field"}
 OPTION_KEYS = {
     "next-token-choice": {"choices", "choices_field", "answer_field", "single_token", "delimiter"},
@@ -72,6 +74,9 @@ class Task:
     metrics: list[str]
     aggregate: bool = True
     download: str = ""
+    # ask each item once per cyclic rotation of its options (permute.py); the eval option
+    # --permute-choices turns it on for every task that can be permuted
+    permute_choices: bool = False
     description: str = ""
     data_root: Path | None = field(default=None, repr=False)
 
@@ -160,6 +165,14 @@ def load_task(path: Path) -> Task:
         raise ConfigError(
             f"{where}: next-token-choice needs options.choices or options.choices_field"
         )
+    permute = raw.get("permute_choices", False)
+    if not isinstance(permute, bool):
+        raise ConfigError(f"{where}: permute_choices must be true or false, got {permute!r}")
+    why = not_permutable(dataset, options) if permute else None
+    if why:
+        raise ConfigError(
+            f"{where}: permute_choices is set, but its options cannot be rotated: {why}"
+        )
     return Task(
         name=str(raw["name"]),
         group=str(raw.get("group", raw["name"])),
@@ -171,6 +184,7 @@ def load_task(path: Path) -> Task:
         metrics=[str(m) for m in metrics],
         aggregate=bool(raw.get("aggregate", method != "bits-per-byte")),
         download=str(raw.get("download", "")),
+        permute_choices=permute,
         description=str(raw.get("description", "")),
     )
 
