@@ -75,10 +75,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "langadapt.evaluate.runner:run",
         "evaluate models on Darumeru-style task files; scores, groups, Micro-Avg",
     ),
-    # teachers and judges: an OpenAI-compatible endpoint over a local model
+    # teachers and judges: an OpenAI-compatible endpoint over a local model, judges
     "serve": (
         "langadapt.llm.serve:run",
         "serve a local model folder as an OpenAI-compatible endpoint (chat, completions, models)",
+    ),
+    "judge": (
+        "langadapt.llm.judge_stage:run",
+        "score answers with judges (an LLM via a prompt template, the world's exact rules)",
     ),
     # the embedded default
     "world generate": (

@@ -97,7 +97,51 @@ def test_every_kind_has_a_driver():
     assert kinds - set(DRIVERS) - set(OTHER_DRIVERS) == set(), "add a driver for the new kind"
 
 
-OTHER_DRIVERS: dict[str, Callable] = {}
+class _ScriptedJudgeModel:
+    """A judge model that always answers `reply` (a Backend; counts its prompts)."""
+
+    def __init__(self, reply: str):
+        self.reply, self.prompts = reply, 0
+
+    def generate(self, prompts, **sampling):
+        self.prompts += len(prompts)
+        return [self.reply] * len(prompts)
+
+
+def _judge_driver(method):
+    """A correct answer with a world reference scores at the top of the scale; malformed judge
+    output is retried once, then counted unparseable (score None, never a number); the verdicts
+    are deterministic."""
+    items = [
+        {"id": "fact", "prompt": "Where does Anna live?", "answer": "Milan.",
+         "reference": {"answers": ["Milan", "She lives in Milan."]}},
+        {"id": "rule", "prompt": "Tell me about Anna. Write the answer in capital letters.",
+         "answer": "ANNA LIVES IN MILAN.", "reference": {"modifier": {"type": "uppercase"}}},
+    ]  # fmt: skip
+    top = _ScriptedJudgeModel('{"score": 10}')
+    first = method.func([dict(it) for it in items], backend=top)
+    assert [v["score"] for v in first] == [1.0, 1.0] and all(v["parsed"] for v in first)
+    assert method.func([dict(it) for it in items], backend=top) == first, "not deterministic"
+    garbage = _ScriptedJudgeModel("I would rather not say.")
+    bad = method.func([dict(it) for it in items], backend=garbage)
+    if method.traits["needs_backend"]:
+        assert [(v["score"], v["parsed"], v["attempts"]) for v in bad] == [(None, False, 2)] * 2
+        assert garbage.prompts == 4  # each item asked twice, no more
+    else:  # a judge that asks no model is not moved by one
+        assert bad == first and garbage.prompts == 0
+    if method.traits["needs_reference"]:
+        wrong = [dict(it, answer="Rome") for it in items]
+        assert [v["score"] for v in method.func(wrong, backend=top)] == [0.0, 0.0]
+
+
+OTHER_DRIVERS: dict[str, Callable] = {"judge": _judge_driver}
+
+
+@pytest.mark.parametrize(
+    "method", [m for m in registry.methods() if m.kind in OTHER_DRIVERS], ids=lambda m: m.name
+)
+def test_other_kinds(method):
+    OTHER_DRIVERS[method.kind](method)
 
 
 @pytest.mark.parametrize(
