@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from langadapt.errors import InputError
+from langadapt.llm.chat import GENERATION_MARKER
 from langadapt.models import load_tokenizer
 from langadapt.train import chat
 from langadapt.train.packing import block_starts, pack_blocks, token_stream
@@ -69,7 +70,7 @@ def test_labels_are_exactly_the_assistant_turns(tiny_dir, arch, family, markers)
         tok.chat_template = tok.chat_template.replace("{% generation %}", "").replace(
             "{% endgeneration %}", ""
         )
-        assert not chat._GENERATION.search(tok.chat_template)
+        assert not GENERATION_MARKER.search(tok.chat_template)
     ex = chat.encode(tok, MESSAGES, 4096)
     spans, cur = [], []
     for t, lab in zip(ex["input_ids"], ex["labels"]):

@@ -2,7 +2,9 @@
 
 A backend turns a batch of prompts into completions. A prompt is either raw text (completed
 as is) or a chat: a list of `{"role": ..., "content": ...}` messages, which the backend renders
-with the model's chat template and answers as the assistant.
+with the model's chat template and answers as the assistant. A chat whose last message is the
+assistant's is *continued*: that message is the start of the answer (e.g. "Answer:"), and the
+completion is what follows it (HF's and vLLM's `continue_final_message`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,11 @@ from typing import Protocol
 
 Chat = list[dict[str, str]]
 Prompt = str | Chat
+
+# end-of-turn tokens of common chat templates: generation stops at them as at EOS, since an
+# instruct model ends its turn with one that is often not its EOS (Llama-3: <|eot_id|> vs
+# <|end_of_text|>)
+END_OF_TURN = ("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "</s>")
 
 
 class Backend(Protocol):
@@ -24,8 +31,13 @@ class Backend(Protocol):
         max_new_tokens: int = 256,
         temperature: float = 0.0,
         stop: Sequence[str] = (),
+        seed: int | None = None,
     ) -> list[str]:
-        """Completions of `prompts` (temperature 0 = greedy), each cut before any `stop` string."""
+        """Completions of `prompts`, each cut before any `stop` string.
+
+        Temperature 0 is greedy decoding (deterministic, `seed` ignored); above 0 the backend
+        samples, reproducibly when `seed` is given.
+        """
         ...
 
 

@@ -7,27 +7,26 @@ Two input formats, as a JSON list or JSONL (one record per line):
 - Alpaca: `{"instruction": ..., "input": ..., "output": ...}` (`input` may be empty), which
   becomes one user turn (instruction, blank line, input) and one assistant turn (output).
 
-A conversation is rendered with the model's own chat template and tokenized with
-`add_special_tokens=False`, because the template already writes the BOS (tokenizing with
-special tokens would double it). The loss covers the assistant turns only: the labels of every
-other token are -100. Templates that mark assistant text with `{% generation %}` give the mask
-directly (`return_assistant_tokens_mask`); for the others each assistant turn is located by
+A conversation is rendered with the model's own chat template by `llm.chat.assistant_tokens`
+(the one place langadapt applies chat templates), without tokenizer-added special tokens,
+because the template already writes the BOS. The loss covers the assistant turns only: the
+labels of every other token are -100. Templates that mark assistant text with
+`{% generation %}` give the mask directly; for the others each assistant turn is located by
 rendering the conversation up to that turn with and without it (a prefix difference).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from langadapt.corpus import iter_json_lines
 from langadapt.errors import InputError, ModelError
+from langadapt.llm.chat import assistant_tokens
 
 IGNORE = -100
-_GENERATION = re.compile(r"{%-?\s*generation\s*-?%}")
 
 
 @dataclass(frozen=True)
@@ -111,42 +110,9 @@ def set_chat_template(tokenizer, model_dir: Path, template_file: Path | None) ->
         )
 
 
-def _prefix_diff_mask(tokenizer, messages: list[dict[str, str]]) -> tuple[list[int], list[int]]:
-    """Assistant-token mask for templates without `{% generation %}` markers.
-
-    Each assistant turn is the text between the rendering of the turns before it (with the
-    generation prompt) and the rendering that includes it, less trailing whitespace between
-    turns; tokens whose first character falls inside such a span are trained on.
-    """
-    full = tokenizer.apply_chat_template(messages, tokenize=False)
-    spans = []
-    for i, m in enumerate(messages):
-        if m["role"] != "assistant":
-            continue
-        before = tokenizer.apply_chat_template(
-            messages[:i], tokenize=False, add_generation_prompt=True
-        )
-        upto = tokenizer.apply_chat_template(messages[: i + 1], tokenize=False)
-        if not (full.startswith(upto) and upto.startswith(before)):
-            raise ModelError(
-                "the chat template renders a conversation differently from its prefixes, so "
-                "assistant turns cannot be located; add {% generation %} markers to it"
-            )
-        spans.append((len(before), len(upto.rstrip())))
-    enc = tokenizer(full, add_special_tokens=False, return_offsets_mapping=True)
-    mask = [int(any(a <= s < b for a, b in spans) and e > s) for s, e in enc["offset_mapping"]]
-    return enc["input_ids"], mask
-
-
 def encode(tokenizer, messages: list[dict[str, str]], max_length: int) -> dict[str, list[int]]:
     """`input_ids` and `labels` (-100 outside assistant turns) of one conversation."""
-    if _GENERATION.search(tokenizer.chat_template or ""):
-        enc = tokenizer.apply_chat_template(
-            messages, tokenize=True, return_dict=True, return_assistant_tokens_mask=True
-        )
-        ids, mask = list(enc["input_ids"]), list(enc["assistant_masks"])
-    else:
-        ids, mask = _prefix_diff_mask(tokenizer, messages)
+    ids, mask = assistant_tokens(tokenizer, messages)
     ids, mask = ids[:max_length], mask[:max_length]
     return {"input_ids": ids, "labels": [t if k else IGNORE for t, k in zip(ids, mask)]}
 
