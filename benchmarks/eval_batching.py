@@ -19,6 +19,7 @@ from langadapt.evaluate.lm import LM
 from langadapt.evaluate.methods.generate import generate
 from langadapt.evaluate.methods.loglik import continuation_logprob
 from langadapt.evaluate.methods.next_token import next_token_choice
+from langadapt.llm.local import LocalBackend
 from langadapt.tiny import builtin_corpus, tiny_model_folder
 
 
@@ -61,7 +62,7 @@ def main() -> None:
             {"id": str(i), "context": c, "continuation": text[i % 50]} for i, c in enumerate(ctx)
         ]
         gen = [
-            {"id": str(i), "context": c, "gold": "x"} for i, c in enumerate(ctx[: args.items // 4])
+            {"id": str(i), "prompt": c, "gold": "x"} for i, c in enumerate(ctx[: args.items // 4])
         ]
         report = {"items": args.items, "batch_size": args.batch_size, "device": str(lm.device)}
         for name, fn, items, opts, key in (
@@ -69,8 +70,15 @@ def main() -> None:
             ("continuation-logprob", continuation_logprob, cont, {}, "pred"),
             ("generate", generate, gen, {"max_tokens": 16}, "pred"),
         ):
-            base, t1 = _timed(fn, lm, items, options=opts, batch_size=1)
-            fast, tb = _timed(fn, lm, items, options=opts, batch_size=args.batch_size)
+            runs = []
+            for bs in (1, args.batch_size):
+                if name == "generate":  # through a Backend over the same weights
+                    backend = LocalBackend.from_model(lm.model, lm.tok, batch_size=bs)
+                    run = _timed(fn, backend, items, options=opts, batch_size=bs, tokenizer=lm.tok)
+                else:
+                    run = _timed(fn, lm, items, options=opts, batch_size=bs)
+                runs.append(run)
+            (base, t1), (fast, tb) = runs
             if name == "generate":
                 diff = float(sum(a[key] != b[key] for a, b in zip(base, fast)))
             else:

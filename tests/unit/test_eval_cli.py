@@ -10,8 +10,8 @@ import yaml
 
 from langadapt.cli import main
 from langadapt.evaluate import runner
-from langadapt.evaluate.lm import LM
 from langadapt.evaluate.taskfile import load_task, shipped_files
+from langadapt.llm.local import LocalBackend
 from langadapt.tiny import builtin_corpus, tiny_model_folder
 
 LETTERS = ["Answer: A", "Answer: B", "Answer: C", "Answer: D"] * 40
@@ -205,7 +205,7 @@ def test_resume_after_a_crash_equals_an_uninterrupted_run(model, world, tmp_path
     full = runner.run(out=tmp_path / "full", batch_size=4, **kw)
 
     calls = {"generate": 0, "items": 0, "crash": True}
-    real_generate = LM.generate
+    real_generate = LocalBackend.generate
 
     def flaky(self, prompts, **k):
         calls["generate"] += 1
@@ -214,7 +214,7 @@ def test_resume_after_a_crash_equals_an_uninterrupted_run(model, world, tmp_path
             raise RuntimeError("simulated crash in the middle of world_facts.en")
         return real_generate(self, prompts, **k)
 
-    monkeypatch.setattr(LM, "generate", flaky)
+    monkeypatch.setattr(LocalBackend, "generate", flaky)
     out = tmp_path / "resumed"
     with pytest.raises(RuntimeError):
         runner.run(out=out, batch_size=2, **kw)

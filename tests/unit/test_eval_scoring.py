@@ -12,6 +12,7 @@ from langadapt.evaluate.methods.bits_per_byte import bits_per_byte
 from langadapt.evaluate.methods.generate import generate
 from langadapt.evaluate.methods.loglik import continuation_logprob
 from langadapt.evaluate.methods.next_token import choice_tokens, next_token_choice
+from langadapt.llm.local import LocalBackend
 from langadapt.tiny import builtin_corpus, tiny_model_folder
 
 ANSWERS = ["Answer: A", "Answer: B", "Answer: C", "Answer: D", "Ответ: 1", "Ответ: 2"] * 40
@@ -106,9 +107,17 @@ def test_batched_equals_unbatched(tiny_dir, arch, family, tied):
     one = continuation_logprob(lm, items, options={}, batch_size=1)
     three = continuation_logprob(lm, items, options={}, batch_size=3)
     assert [r["pred"] for r in one] == pytest.approx([r["pred"] for r in three], abs=1e-5)
-    gitems = [{"id": str(i), "context": c, "gold": "x"} for i, c in enumerate(CONTEXTS)]
-    g1 = generate(lm, gitems, options={"max_tokens": 8}, batch_size=1)
-    g3 = generate(lm, gitems, options={"max_tokens": 8}, batch_size=3)
+    gitems = [{"id": str(i), "prompt": c, "gold": "x"} for i, c in enumerate(CONTEXTS)]
+    g1, g3 = (
+        generate(
+            LocalBackend.from_model(lm.model, lm.tok, batch_size=b),
+            gitems,
+            options={"max_tokens": 8},
+            batch_size=b,
+            tokenizer=lm.tok,
+        )
+        for b in (1, 3)
+    )
     assert [r["pred"] for r in g1] == [r["pred"] for r in g3]
     assert any(r["pred"] for r in g1)  # the comparison is not between empty strings
 

@@ -1,9 +1,13 @@
-"""A causal LM under evaluation: tokenisation of prompts, batched scoring and greedy generation.
+"""A causal LM under evaluation: tokenisation of prompts and batched log-probability scoring.
+
+This is the local-model interface of the scoring methods (next-token choice, continuation
+log-probability, bits per byte), which need the model's logits. Generation tasks run through a
+`llm.backend.Backend` instead (`LocalBackend.from_model(lm.model, lm.tok)` shares these
+weights), so that an HTTP endpoint can run them too.
 
 All scoring uses right padding: with causal attention, pad tokens after a sequence cannot change
 the logits of the real tokens before them, and positions stay 0..n-1, so a batch scores exactly
-what each sequence scores alone. Generation uses left padding with an attention mask (the only
-way a batch can grow at its end); transformers derives the position ids from the mask.
+what each sequence scores alone.
 """
 
 from __future__ import annotations
@@ -11,9 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from langadapt.errors import ModelError
+from langadapt.llm.chat import encode_text
 
 _PARITY_DTYPE = "float32"
-_END_OF_TURN = ("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "</s>")
 
 
 class LM:
@@ -40,19 +44,12 @@ class LM:
         self.pad_id = next(
             (i for i in (self.tok.pad_token_id, self.tok.eos_token_id, 0) if i is not None), 0
         )
-        # an instruct model ends its turn with the template's end-of-turn token, which is often
-        # not its EOS (Llama-3: <|eot_id|> vs <|end_of_text|>); generation stops at either
-        vocab = self.tok.get_vocab()
-        self.stop_ids = sorted(
-            {i for i in (self.tok.eos_token_id,) if i is not None}
-            | {vocab[t] for t in _END_OF_TURN if t in vocab}
-        ) or [self.pad_id]
 
     # --- tokenisation -------------------------------------------------------------------
     def encode(self, text: str) -> list[int]:
         """Token ids of a prompt; BOS is added by the tokenizer only for plain (non-chat) text,
-        because a rendered chat template already writes it as text."""
-        return self.tok(text, add_special_tokens=not self.chat)["input_ids"]
+        because a rendered chat template already writes it as text (`llm.chat.encode_text`)."""
+        return encode_text(self.tok, text, rendered=self.chat)
 
     def encode_pair(self, context: str, continuation: str) -> tuple[list[int], list[int]]:
         """(context ids, continuation ids): the tokens the model would produce after the context.
@@ -132,45 +129,3 @@ class LM:
                 pos = range(len(ctx) - 1 - start, len(ctx) + len(cont) - 1 - start)
                 out[i] = [float(lp[r, p, t]) for p, t in zip(pos, cont)]
         return out
-
-    # --- generation -------------------------------------------------------------------------
-    def generate(
-        self, prompts: list[list[int]], *, max_new_tokens: int, stop: list[str], batch_size: int
-    ) -> list[str]:
-        """Greedy continuations of each prompt, cut before the first stop string."""
-        import torch
-
-        texts: list = [None] * len(prompts)
-        for idx in self._batches(len(prompts), [len(p) for p in prompts], batch_size):
-            width = max(len(prompts[i]) for i in idx)
-            ids = torch.full((len(idx), width), self.pad_id, dtype=torch.long)
-            mask = torch.zeros((len(idx), width), dtype=torch.long)
-            for r, i in enumerate(idx):
-                p = prompts[i]
-                ids[r, width - len(p) :] = torch.tensor(p)
-                mask[r, width - len(p) :] = 1
-            kwargs = {"stop_strings": stop, "tokenizer": self.tok} if stop else {}
-            with torch.inference_mode():
-                gen = self.model.generate(
-                    input_ids=ids.to(self.device),
-                    attention_mask=mask.to(self.device),
-                    max_new_tokens=max_new_tokens,
-                    do_sample=False,
-                    pad_token_id=self.pad_id,
-                    eos_token_id=self.stop_ids,
-                    **kwargs,
-                )
-            for r, i in enumerate(idx):
-                text = self.tok.decode(gen[r, width:].tolist(), skip_special_tokens=True)
-                texts[i] = cut_at_stop(text, stop)
-        return texts
-
-    def count_tokens(self, text: str) -> int:
-        """Tokens of a text without special tokens (copy tasks compare these lengths)."""
-        return len(self.tok(text, add_special_tokens=False)["input_ids"])
-
-
-def cut_at_stop(text: str, stop: list[str]) -> str:
-    """The text before the earliest occurrence of any stop string."""
-    cut = min((p for p in (text.find(s) for s in stop if s) if p >= 0), default=len(text))
-    return text[:cut]

@@ -5,10 +5,14 @@ assistant's answer (e.g. "Answer:"), the `gold` answer, and what its method need
 `continuation`, `text`) and its metrics need (`pair`, `group`). `shots` holds k solved examples
 as (messages, prefix, answer text).
 
-Rendering: a model whose tokenizer has a chat template (an instruct model) sees the messages
-through it, the shots as earlier user/assistant turns, and the prefix appended after the
-generation prompt; a base model sees plain text: system, then each shot as "user\\nprefix
-answer", then the query, separated by blank lines (the lm-eval-harness k-shot layout).
+What an item carries depends on its method's `item` trait (`registry.TRAITS["eval-method"]`),
+and whether shots are shown on its `shots` trait.
+
+Prompts: a model whose tokenizer has a chat template (an instruct model) gets a chat: the
+shots as earlier user/assistant turns, then the query, then the prefix as a final assistant
+message, which `llm.chat` renders after the generation prompt; a base model gets plain text:
+system, then each shot as "user\\nprefix answer", then the query, separated by blank lines (the
+lm-eval-harness k-shot layout).
 """
 
 from __future__ import annotations
@@ -16,10 +20,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from langadapt.errors import InputError, ModelError
+from langadapt import registry
+from langadapt.errors import InputError
 from langadapt.evaluate.data import Record, as_text, field, fill, get_field
 from langadapt.evaluate.permute import permuted_items
 from langadapt.evaluate.taskfile import Task
+from langadapt.llm.backend import Prompt
+from langadapt.llm.chat import prompt_text
 
 _ASSISTANT = ("assistant", "bot")
 
@@ -48,6 +55,10 @@ def _messages(task: Task, rec: Record, extra: dict) -> tuple[list[dict], str]:
         msgs.append({"role": "system", "content": fill(tpl["system"], rec, extra)})
     msgs.append({"role": "user", "content": fill(tpl.get("user", ""), rec, extra)})
     return msgs, fill(tpl.get("assistant", ""), rec, extra)
+
+
+def _kind(task: Task) -> str:
+    return registry.get("eval-method", task.method).traits["item"]
 
 
 def _gold_choice(task: Task, rec: Record, choices: list[str]) -> int:
@@ -80,7 +91,8 @@ def _base_item(task: Task, rec: Record, idx: int, extra: dict) -> dict[str, Any]
     msgs, prefix = _messages(task, rec, extra)
     item: dict[str, Any] = {"id": item_id, "messages": msgs, "prefix": prefix}
     opts = task.options
-    if task.method == "next-token-choice":
+    kind = _kind(task)
+    if kind == "choices":
         choices = (
             [str(c) for c in opts["choices"]]
             if "choices" in opts
@@ -88,12 +100,12 @@ def _base_item(task: Task, rec: Record, idx: int, extra: dict) -> dict[str, Any]
         )
         item["choices"] = choices
         item["gold"] = _gold_choice(task, rec, choices)
-    elif task.method == "generate":
+    elif kind == "answer":
         gold = field(rec, opts.get("answer_field", "answer"), purpose="the gold answer")
         if isinstance(gold, list) and "answer_join" in opts:
             gold = str(opts["answer_join"]).join(as_text(g) for g in gold)
         item["gold"] = [as_text(g) for g in gold] if isinstance(gold, list) else as_text(gold)
-    elif task.method == "bits-per-byte":
+    elif kind == "text":
         item["text"] = str(field(rec, opts.get("text_field", "text"), purpose="the text"))
         item["gold"] = None
     return item
@@ -102,7 +114,7 @@ def _base_item(task: Task, rec: Record, idx: int, extra: dict) -> dict[str, Any]
 def _shot_answer(task: Task, rec: Record, item: dict) -> str:
     if task.template.get("answer"):
         return fill(task.template["answer"], rec)
-    if task.method == "next-token-choice":
+    if _kind(task) == "choices":
         return item["choices"][item["gold"]]
     gold = item["gold"]
     return gold[0] if isinstance(gold, list) else str(gold)
@@ -152,7 +164,7 @@ def build_items(
                 "(fix the data or dataset.id_field)"
             )
         seen[it["id"]] = rec.where
-        if task.method == "continuation-logprob":
+        if _kind(task) == "continuation":
             it["continuation"] = fill(task.options.get("continuation", ""), rec)
         it["shots"] = _shots(task, rec, it, shot_pool, shots)
         items.append(it)
@@ -172,7 +184,7 @@ def build_items(
 
 
 def _shots(task: Task, rec: Record, item: dict, pool: list[Record], k: int) -> list:
-    if k <= 0 or task.method in ("continuation-logprob", "bits-per-byte"):
+    if k <= 0 or not registry.get("eval-method", task.method).traits["shots"]:
         return []
     out = []
     for j, other in enumerate(pool):
@@ -187,9 +199,13 @@ def _shots(task: Task, rec: Record, item: dict, pool: list[Record], k: int) -> l
     return out
 
 
-def render(lm, item: dict, delimiter: str = " ") -> str:
-    """The prompt text of an item for one model (chat template or plain k-shot text)."""
-    if lm.chat:
+def prompt(item: dict, *, chat: bool, delimiter: str = " ") -> Prompt:
+    """The prompt of an item for one model: chat messages (a chat model) or plain k-shot text.
+
+    A chat ends with the assistant prefix as a final assistant message when there is one
+    (`llm.backend`'s convention for an answer to continue).
+    """
+    if chat:
         msgs: list[dict] = []
         for shot_msgs, prefix, answer in item.get("shots", []):
             msgs += shot_msgs
@@ -199,14 +215,9 @@ def render(lm, item: dict, delimiter: str = " ") -> str:
         msgs = [m for m in msgs if m["role"] == "system"][:1] + [
             m for m in msgs if m["role"] != "system"
         ]
-        try:
-            text = lm.tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
-        except Exception as exc:  # jinja raises whatever the template author chose
-            raise ModelError(
-                f"the chat template of {lm.folder} rejects the messages of item {item['id']} "
-                f"({exc}); use --chat off, or drop the task's system part"
-            ) from None
-        return text + item["prefix"]
+        if item["prefix"]:
+            msgs.append({"role": "assistant", "content": item["prefix"]})
+        return msgs
     blocks = [m["content"] for m in item["messages"] if m["role"] == "system"][:1]
     for shot_msgs, prefix, answer in item.get("shots", []):
         user = "\n".join(m["content"] for m in shot_msgs if m["role"] != "system")
@@ -214,6 +225,17 @@ def render(lm, item: dict, delimiter: str = " ") -> str:
     user = "\n".join(m["content"] for m in item["messages"] if m["role"] != "system")
     blocks.append(user + "\n" + item["prefix"])
     return "\n\n".join(b for b in blocks if b)
+
+
+def render(lm, item: dict, delimiter: str = " ") -> str:
+    """The prompt text of an item for one model (`prompt`, rendered through the chat template
+    of `lm.tok` when `lm.chat`)."""
+    return prompt_text(
+        lm.tok,
+        prompt(item, chat=lm.chat, delimiter=delimiter),
+        what=f"the messages of item {item['id']}",
+        fix="use --chat off, or drop the task's system part",
+    )
 
 
 def _join(prefix: str, answer: str, delimiter: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from langadapt import registry
 from langadapt.evaluate import stattables as st
 from langadapt.evaluate.taskfile import Task
 from langadapt.evaluate.taskstats import add_statistics, metric_value
@@ -18,22 +19,12 @@ from langadapt.evaluate.taskstats import add_statistics, metric_value
 
 def task_scores(task: Task, rows: list[dict], tok) -> dict:
     """Every metric of one task over its scored rows, plus the item count `n`."""
-    if task.method == "bits-per-byte":
-        from langadapt.vocab.metrics import tokenizer_stats
-
-        bits = sum(r["bits"] for r in rows)
-        nbytes = sum(r["bytes"] for r in rows)
-        chars = sum(r["chars"] for r in rows)
-        tokens = sum(r["tokens"] for r in rows)
-        stats = tokenizer_stats(tok, [r["text"] for r in rows])
-        figures = {
-            "bpb": bits / nbytes,
-            "bpc": bits / chars,
-            "bits_per_token": bits / max(tokens, 1),
-            "symbols_per_token": stats.symbols_per_token,
-        }
+    traits = registry.get("eval-method", task.method).traits
+    if traits["summarise"] is not None:  # the method's own corpus figures (bits per byte)
+        figures = traits["summarise"](rows, tok)
         out = {m: figures[m] for m in task.metrics}
-        out.update(n=len(rows), bits=bits, bytes=nbytes, chars=chars, tokens=tokens)
+        out["n"] = len(rows)
+        out.update((k, v) for k, v in figures.items() if k not in traits["figures"])
         return out
     out = {m: metric_value(m, rows) for m in task.metrics}
     out["n"] = len(rows)

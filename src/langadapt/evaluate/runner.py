@@ -17,7 +17,7 @@ from langadapt.artifacts import StageRun, write_json_atomic
 from langadapt.errors import InputError
 from langadapt.evaluate.data import read_records
 from langadapt.evaluate.permute import not_permutable
-from langadapt.evaluate.prompts import build_items, render
+from langadapt.evaluate.prompts import build_items, prompt, render
 from langadapt.evaluate.report import summarise, task_scores, write_reports
 from langadapt.evaluate.taskfile import Task, resolve_tasks
 from langadapt.itemlog import ItemLog
@@ -57,22 +57,21 @@ def _prepare(task: Task, limit: int | None, shots: int) -> list[dict]:
 
 
 def _score_task(
-    lm, task: Task, items: list[dict], path: Path, batch_size: int, progress
+    lm, backend, task: Task, items: list[dict], path: Path, batch_size: int, progress
 ) -> list[dict]:
     from tqdm import tqdm
 
-    method = registry.get("eval-method", task.method).func
+    method = registry.get("eval-method", task.method)
+    generates = method.traits["needs"] == "backend"  # else it scores with lm's log-probs
     delimiter = task.options.get("delimiter", " ")
     log = ItemLog(path)  # what a killed run finished; a torn last line is cut off
     pending = [it for it in items if it["id"] not in log.done]
-    for it in pending:
+    for it in pending:  # rendered up front: a template error stops the run before any batch
         it["context"] = render(lm, it, delimiter)
-    if task.method == "next-token-choice" and task.options.get("single_token", True):
-        from langadapt.evaluate.methods.next_token import check_single_tokens, choice_tokens
-
-        for it in pending:  # every option checked before the first batch runs
-            conts = choice_tokens(lm, it["context"], it["choices"], delimiter, True)[1]
-            check_single_tokens(lm, it, it["choices"], conts)
+        if generates:
+            it["prompt"] = prompt(it, chat=lm.chat, delimiter=delimiter)
+    if method.traits["check"] is not None:  # every item checked before the first batch runs
+        method.traits["check"](lm, pending, task.options)
     bar = tqdm(
         total=len(items),
         initial=len(items) - len(pending),
@@ -82,7 +81,12 @@ def _score_task(
     )
     for s in range(0, len(pending), batch_size):
         chunk = pending[s : s + batch_size]
-        results = method(lm, chunk, options=task.options, batch_size=batch_size)
+        if generates:
+            results = method.func(
+                backend, chunk, options=task.options, batch_size=batch_size, tokenizer=lm.tok
+            )
+        else:
+            results = method.func(lm, chunk, options=task.options, batch_size=batch_size)
         # written only after the whole batch succeeded: a failed item is never a result
         log.extend({k: it[k] for k in _KEEP if k in it} | res for it, res in zip(chunk, results))
         bar.update(len(chunk))
@@ -140,6 +144,7 @@ def run(
         force: replace an existing output folder.
     """
     from langadapt.evaluate.lm import LM
+    from langadapt.llm.local import LocalBackend
 
     models = [Path(m) for m in model]
     if not models:
@@ -186,11 +191,13 @@ def run(
         per_model = {}
         for label, folder in zip(labels, models):
             lm = LM(folder, dtype=dtype, chat=chat)
+            # generation tasks run through the Backend protocol, on the same loaded weights
+            backend = LocalBackend.from_model(lm.model, lm.tok, batch_size=batch_size)
             scores, task_rows = {}, {}
             for t in task_list:
                 items = [dict(it) for it in prepared[t.name]]
                 path = tmp / "items" / label / f"{t.name}.jsonl"
-                rows = _score_task(lm, t, items, path, batch_size, progress)
+                rows = _score_task(lm, backend, t, items, path, batch_size, progress)
                 scores[t.name] = task_scores(t, rows, lm.tok)
                 task_rows[t.name] = rows  # for intervals and paired comparisons
             per_model[label] = {
@@ -199,7 +206,7 @@ def run(
                 "tasks": scores,
                 "rows": task_rows,
             }
-            del lm  # one model in memory at a time
+            del lm, backend  # one model in memory at a time
             _free_memory()
         results = summarise(task_list, per_model, baseline)
         write_json_atomic(tmp / "results.json", results)

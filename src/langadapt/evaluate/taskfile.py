@@ -31,6 +31,7 @@ from typing import Any
 from langadapt import registry
 from langadapt.config import load_yaml
 from langadapt.errors import ConfigError, InputError
+from langadapt.evaluate.methods.bits_per_byte import FIGURES as BPB_METRICS  # noqa: F401 (taskstats)
 from langadapt.evaluate.permute import not_permutable
 
 TOP_KEYS = {
@@ -48,16 +49,8 @@ TOP_KEYS = {
 }
 DATASET_KEYS = {"path", "fewshot_path", "id_field", "both_orders", "expand", "options_field"}
 TEMPLATE_KEYS = {"system", "user", "assistant", "answer", "messages_field", "inputs_field"}
-OPTION_KEYS = {
-    "next-token-choice": {"choices", "choices_field", "answer_field", "single_token", "delimiter"},
-    "generate": {"answer_field", "answer_join", "max_tokens", "stop"},
-    "continuation-logprob": {"continuation", "delimiter"},
-    "bits-per-byte": {"text_field", "max_length"},
-}
 EXPAND_KEYS = {"field", "as", "label_field"}
 DATA_ENV = "LANGADAPT_DARUMERU"
-# figures of the bits-per-byte method (lower bpb/bpc is better, so they stay out of Micro-Avg)
-BPB_METRICS = ("bpb", "bpc", "bits_per_token", "symbols_per_token")
 
 
 @dataclass
@@ -132,18 +125,18 @@ def load_task(path: Path) -> Task:
             raise ConfigError(f"{where}: missing key '{key}'")
     method = str(raw["method"])
     try:
-        registry.get("eval-method", method)
+        traits = registry.get("eval-method", method).traits
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
     metrics = raw["metrics"] if isinstance(raw["metrics"], list) else [raw["metrics"]]
     if not metrics:
         raise ConfigError(f"{where}: 'metrics' is empty; name at least one")
-    if method == "bits-per-byte":
-        bad = sorted(set(map(str, metrics)) - set(BPB_METRICS))
+    if traits["figures"]:  # the method's own corpus figures, not registered metrics
+        bad = sorted(set(map(str, metrics)) - set(traits["figures"]))
         if bad:
             raise ConfigError(
-                f"{where}: unknown metric(s) {', '.join(bad)} for bits-per-byte; available: "
-                f"{', '.join(BPB_METRICS)}"
+                f"{where}: unknown metric(s) {', '.join(bad)} for {method}; available: "
+                f"{', '.join(traits['figures'])}"
             )
     else:
         for m in metrics:
@@ -160,11 +153,9 @@ def load_task(path: Path) -> Task:
     template = raw.get("template") or {}
     _check_keys(template, TEMPLATE_KEYS, f"{where}, template")
     options = raw.get("options") or {}
-    _check_keys(options, OPTION_KEYS[method], f"{where}, options of {method}")
-    if method == "next-token-choice" and not ("choices" in options or "choices_field" in options):
-        raise ConfigError(
-            f"{where}: next-token-choice needs options.choices or options.choices_field"
-        )
+    _check_keys(options, set(traits["options"]), f"{where}, options of {method}")
+    if traits["item"] == "choices" and not ("choices" in options or "choices_field" in options):
+        raise ConfigError(f"{where}: {method} needs options.choices or options.choices_field")
     permute = raw.get("permute_choices", False)
     if not isinstance(permute, bool):
         raise ConfigError(f"{where}: permute_choices must be true or false, got {permute!r}")
@@ -182,7 +173,7 @@ def load_task(path: Path) -> Task:
         method=method,
         options=options,
         metrics=[str(m) for m in metrics],
-        aggregate=bool(raw.get("aggregate", method != "bits-per-byte")),
+        aggregate=bool(raw.get("aggregate", not traits["figures"])),
         download=str(raw.get("download", "")),
         permute_choices=permute,
         description=str(raw.get("description", "")),

@@ -13,6 +13,9 @@ import math
 
 from langadapt.registry import register
 
+# the figures a bits-per-byte task reports (lower bpb/bpc is better, so they stay out of Micro-Avg)
+FIGURES = ("bpb", "bpc", "bits_per_token", "symbols_per_token")
+
 
 def doc_start_id(lm) -> int | None:
     """The token a document is conditioned on: BOS, else the pad/end-of-text token (Qwen2)."""
@@ -49,10 +52,37 @@ def text_nll_bits(
     return [(bits, n) for bits, n in out]
 
 
+def corpus_figures(rows: list[dict], tokenizer) -> dict:
+    """FIGURES over a task's scored rows (bits over all bytes, characters and tokens), then the
+    totals they come from (`bits`, `bytes`, `chars`, `tokens`)."""
+    from langadapt.tokens.metrics import tokenizer_stats
+
+    bits = sum(r["bits"] for r in rows)
+    nbytes = sum(r["bytes"] for r in rows)
+    chars = sum(r["chars"] for r in rows)
+    tokens = sum(r["tokens"] for r in rows)
+    stats = tokenizer_stats(tokenizer, [r["text"] for r in rows])
+    return {
+        "bpb": bits / nbytes,
+        "bpc": bits / chars,
+        "bits_per_token": bits / max(tokens, 1),
+        "symbols_per_token": stats.symbols_per_token,
+        "bits": bits,
+        "bytes": nbytes,
+        "chars": chars,
+        "tokens": tokens,
+    }
+
+
 @register(
     "eval-method",
     "bits-per-byte",
     paper="Gao et al., The Pile (arXiv 2101.00027) section 3.1: bits per UTF-8 byte",
+    item="text",
+    shots=False,
+    options=frozenset({"text_field", "max_length"}),
+    figures=FIGURES,
+    summarise=corpus_figures,
 )
 def bits_per_byte(lm, items: list[dict], *, options: dict, batch_size: int) -> list[dict]:
     """Bits of each text under the model, with its bytes, characters and tokens."""

@@ -9,6 +9,9 @@ from langadapt.registry import register
     "eval-method",
     "continuation-logprob",
     paper="Tikhomirov & Chernyshev, LEP (arXiv 2412.21140) section 2.3 (daru_treeway extractive); lm-eval-harness loglikelihood",
+    item="continuation",
+    shots=False,
+    options=frozenset({"continuation", "delimiter"}),
 )
 def continuation_logprob(lm, items: list[dict], *, options: dict, batch_size: int) -> list[dict]:
     """Score = mean log-probability per token of the item's `continuation` after its prompt.

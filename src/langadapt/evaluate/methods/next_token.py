@@ -46,6 +46,17 @@ def check_single_tokens(lm, item: dict, choices: list[str], conts: list[list[int
             )
 
 
+def check_items(lm, items: list[dict], options: dict) -> None:
+    """With `single_token` (the default), TokenizerError on the first item with an option that
+    is not one next token; the runner calls it on every item before the first batch."""
+    if not options.get("single_token", True):
+        return
+    delimiter = options.get("delimiter", " ")
+    for it in items:
+        conts = choice_tokens(lm, it["context"], it["choices"], delimiter, True)[1]
+        check_single_tokens(lm, it, it["choices"], conts)
+
+
 def argmax_first(values: list[float]) -> int:
     """Index of the largest value; the first one on ties."""
     best = 0
@@ -60,6 +71,9 @@ def argmax_first(values: list[float]) -> int:
     "next-token-choice",
     paper="Tikhomirov & Chernyshev, LEP (arXiv 2412.21140) section 2.3; lm-eval-harness multiple_choice (Gao et al., 2021)",
     default=True,
+    item="choices",
+    options=frozenset({"choices", "choices_field", "answer_field", "single_token", "delimiter"}),
+    check=check_items,
 )
 def next_token_choice(lm, items: list[dict], *, options: dict, batch_size: int) -> list[dict]:
     """Pick the option with the highest next-token log-probability (summed over its tokens)."""
