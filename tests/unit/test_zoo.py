@@ -156,17 +156,28 @@ def test_mask_tokens_never_masks_specials():
     assert (inputs[asked] == 3).float().mean() > 0.6  # mostly <mask>
 
 
-def test_scoring_normalises_and_prompts_like_the_eval_task(zoo):
+def test_scoring_runs_the_world_facts_eval_task(zoo):
+    """The zoo's scorer is the harness's world_facts task: its prompt, its ids (those the former
+    scorer built: BOS text cut off the rendering, the tokenizer's BOS added), its options, and
+    exact match with a final full stop ignored."""
     from transformers import AutoTokenizer
 
-    from langadapt.zoo.score import normalise, prompts
+    from langadapt import registry
+    from langadapt.llm.chat import encode_prompt, prompt_text
+    from langadapt.zoo.score import METRIC, fact_items
 
-    assert normalise(" Paris.\n") == normalise("paris") == "paris"
-    assert normalise("в Париже") != normalise("Париж")
+    em = registry.get("metric", METRIC).func
+    assert em([{"pred": "Paris.", "gold": ["paris"]}, {"pred": "paris", "gold": "Paris."}]) == 1.0
+    assert em([{"pred": "в Париже", "gold": ["Париж"]}]) == 0.0
     tok = AutoTokenizer.from_pretrained(zoo[0] / "instruct")
-    (p,) = prompts(tok, ["How old is Anna?"], "en")
-    assert p.endswith("<|end_header_id|>\n\nAnswer:") and "Question: How old is Anna?" in p
-    assert not p.startswith(tok.bos_token)  # the tokenizer adds it
+    row = {"id": "q1", "question": "How old is Anna?", "answer": "5", "answers": ["5", "She is 5."]}
+    (item,), options = fact_items([row], "en", tok)
+    text = prompt_text(tok, item["prompt"])
+    assert text.endswith("<|end_header_id|>\n\nAnswer:") and "Question: How old is Anna?" in text
+    assert text.startswith(tok.bos_token)
+    assert encode_prompt(tok, item["prompt"]) == tok(text[len(tok.bos_token) :])["input_ids"]
+    assert item["gold"] == ["5", "She is 5."]
+    assert options["stop"] == ["\n"] and options["max_tokens"] == 32
 
 
 def test_chat_qa_documents_are_what_the_chat_template_renders(zoo, world):

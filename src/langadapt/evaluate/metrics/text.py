@@ -47,6 +47,31 @@ def exact_match(items: list[dict]) -> float:
     return sum(hits) / len(items)
 
 
+def normalize_exact_nostop(text: str) -> str:
+    """`normalize_exact`, and final full stops dropped: " Milan.\\n" -> "milan"."""
+    return str(text).strip().rstrip(".").strip().casefold()
+
+
+@register(
+    "metric",
+    "exact_match_nostop",
+    paper=SQUAD + "; normalised by strip, casefold and a dropped final full stop only",
+    mean_over="item",
+)
+def exact_match_nostop(items: list[dict]) -> float:
+    """Exact match that also ignores a final full stop on either side (the zoo's fact figure)."""
+    if not items:
+        raise ValueError("a metric needs at least one scored item")
+    hits = [
+        max(
+            normalize_exact_nostop(it["pred"]) == normalize_exact_nostop(g)
+            for g in _golds(it["gold"])
+        )
+        for it in items
+    ]
+    return sum(hits) / len(items)
+
+
 def token_f1_one(pred: str, gold: str) -> float:
     """SQuAD token F1 of one pair: harmonic mean of token precision and recall (bag of tokens).
 
