@@ -125,3 +125,26 @@ def test_cli_success_writes_vocab_map(tiny_dir, corpus, tmp_path, capsys):
     assert vmap["new_vocab_size"] > vmap["old_vocab_size"]
     assert main(_args("extend", tiny_dir("llama", "byte-level-bpe"), corpus, out)) == 0  # resume
     assert "up to date" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("cmd", ["extend", "optimize"])
+def test_corpus_of_one_repeated_sentence(tiny_dir, tmp_path, capsys, cmd):
+    same = tmp_path / "same.txt"
+    same.write_text("Привет, как дела у всех сегодня?\n" * 40, encoding="utf-8")
+    out = tmp_path / "out"
+    err = _run(capsys, _args(cmd, tiny_dir("llama", "sentencepiece-bpe"), same, out))
+    assert "same.txt" in err and "all 40 lines are the same text" in err and "varied" in err
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+@pytest.mark.parametrize("cmd", ["extend", "optimize"])
+def test_min_frequency_above_every_pair(tiny_dir, corpus, tmp_path, capsys, cmd):
+    out = tmp_path / "out"
+    argv = [*_args(cmd, tiny_dir("llama", "byte-level-bpe"), corpus, out),
+            "--min-frequency", "1000"]  # fmt: skip
+    err = _run(capsys, argv)
+    assert "--min-frequency 1000" in err and "corpus.txt" in err
+    assert "Lower --min-frequency (to 10 or less)" in err  # "привет" pairs occur 10 times
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]

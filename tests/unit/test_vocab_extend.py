@@ -131,7 +131,9 @@ def test_stage_reports_rank_dead_tokens(tiny_dir, corpus, tmp_path, monkeypatch,
     real = extend_mod.learn_merges
 
     def with_dead(*args, **kwargs):
-        return [*real(*args, **kwargs), (y, z), (x, y + z)]
+        learned = real(*args, **kwargs)
+        learned.merges += [(y, z), (x, y + z)]
+        return learned
 
     monkeypatch.setattr(extend_mod, "learn_merges", with_dead)
     out = extend(base=base, corpus=[corpus], new_tokens=20, out=tmp_path / "ext")

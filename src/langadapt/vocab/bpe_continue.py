@@ -14,10 +14,30 @@ from a lazy max-heap, so each merge costs time in proportion to the words it tou
 from __future__ import annotations
 
 import heapq
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from tqdm import tqdm
+
+
+@dataclass
+class Learned:
+    """What `learn_merges` learned and why it stopped.
+
+    `stop` is "enough" (n_new tokens learned), "min_frequency" (every remaining pair occurs
+    fewer than min_frequency times; `best_left` is the count of the most frequent one allowed)
+    or "no_pairs" (every word is one token, or every remaining pair is excluded).
+    `excluded` counts, per rule, the distinct pairs frequent enough to merge that a rule
+    refused; `rebuilt` the merges whose result the vocabulary already held.
+    """
+
+    merges: list[tuple[str, str]]
+    new: int
+    stop: str
+    best_left: int = 0
+    excluded: Counter[str] = field(default_factory=Counter)
+    rebuilt: int = 0
 
 
 def learn_merges(
@@ -26,9 +46,9 @@ def learn_merges(
     n_new: int,
     *,
     min_frequency: int = 2,
-    allowed: Callable[[str, str], bool] = lambda a, b: True,
+    forbid: Callable[[str, str], str | None] = lambda a, b: None,
     existing: set[str] | frozenset[str] = frozenset(),
-) -> list[tuple[str, str]]:
+) -> Learned:
     """Merges (left, right) in the order learned, until `n_new` of their results are new tokens.
 
     Args:
@@ -36,7 +56,8 @@ def learn_merges(
         counts: how often each word occurs.
         n_new: how many new tokens to learn at most.
         min_frequency: a pair seen fewer times is never merged.
-        allowed: False for pairs that must not merge (special, byte or digit tokens).
+        forbid: the name of the rule a pair breaks (special/byte tokens, digits, a word
+            boundary), or None when it may merge.
         existing: token strings already in the vocabulary. A pair whose result is one of them
             is still merged (the token exists, but base BPE reaches it along another path;
             tiktoken-converted vocabularies hold many such) and does not count as new.
@@ -65,25 +86,37 @@ def learn_merges(
     merges: list[tuple[str, str]] = []
     n_added = 0
     done: set[tuple[str, str]] = set()
+    excluded: Counter[str] = Counter()
+    stop, best_left, rebuilt = "no_pairs", 0, 0
     bar = tqdm(total=n_new, desc="learning tokens", unit="tok", leave=False, disable=n_new < 2000)
-    while heap and n_added < n_new:
+    while heap:
+        if n_added >= n_new:
+            stop = "enough"
+            break
         negc, sa, sb, a, b = heapq.heappop(heap)
         cur = pair_count.get((a, b), 0)
         if cur != -negc:  # stale entry: re-queue with the current count
             if cur > 0:
                 heapq.heappush(heap, (-cur, sa, sb, a, b))
             continue
-        if cur < min_frequency:
-            break
-        merged = sa + sb
-        if not allowed(sa, sb):
+        rule = forbid(sa, sb)
+        if rule is not None:
+            if cur >= min_frequency:
+                excluded[rule] += 1
             pair_count.pop((a, b), None)  # never again
             where.pop((a, b), None)
             continue
+        if cur < min_frequency:
+            # the first valid, allowed entry is the most frequent pair left: counts only fall
+            stop, best_left = "min_frequency", cur
+            break
+        merged = sa + sb
         if merged not in taken:
             taken.add(merged)
             n_added += 1
             bar.update()
+        elif merged in existing:
+            rebuilt += 1
         if (sa, sb) not in done:  # a pair re-formed by a later merge keeps its first rank
             done.add((sa, sb))
             merges.append((sa, sb))
@@ -115,4 +148,6 @@ def learn_merges(
     bar.close()
     for w, seq in zip(words, seqs):
         w[:] = [syms[i] for i in seq]
-    return merges
+    if n_added >= n_new:
+        stop = "enough"
+    return Learned(merges, n_added, stop, best_left, excluded, rebuilt)

@@ -2,8 +2,9 @@
 
 New tokens become real vocabulary: entries of `model.vocab` plus merges appended after every
 existing merge (never `added_tokens`, which bypass BPE and would split words at odd places).
-For SentencePiece folders the same pieces are appended to tokenizer.model with scores below
-the current minimum, so they rank last there too.
+For SentencePiece folders the same pieces are appended to tokenizer.model with distinct
+scores below the current minimum, in the order of their merges, so they rank last there too
+and SentencePiece merges them in the order tokenizer.json does.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def _word_initial_text(token: str, family: str, backend) -> str | None:
     if family == "sentencepiece-bpe":
         # "▁при" is what the normalizer makes of "при" at the start of a text
         return token[1:].replace("▁", " ") if token.startswith("▁") else None
-    from langadapt.vocab.family import bytes_to_unicode
+    from langadapt.tokens.family import bytes_to_unicode
 
     back = {c: b for b, c in bytes_to_unicode().items()}
     try:  # a token holding part of a UTF-8 character has no text of its own
@@ -133,17 +134,44 @@ def prune_rank_dead(
         ]
 
 
+def descending_scores(low: float, n: int) -> list[float]:
+    """`n` distinct float32 scores below `low`, each below the one before.
+
+    Scores are stored as float32. Mistral-7B and Llama-2 score their whitespace pieces -1e9,
+    where float32 steps by 64: `low - 1 - i` would give thousands of pieces a few dozen
+    scores, tied with each other and with the base, and SentencePiece would merge them in
+    another order than tokenizer.json. So each score is `low - 1 - i` where float32 can hold
+    it, else the next float32 below the previous one.
+    """
+    import numpy as np
+
+    out: list[float] = []
+    prev = np.float32(low)
+    for _ in range(n):
+        cand = np.float32(prev - np.float32(1.0))
+        if not cand < prev:
+            cand = np.nextafter(prev, np.float32(-np.inf), dtype=np.float32)
+        out.append(float(cand))
+        prev = cand
+    return out
+
+
 def spm_append_pieces(model_bytes: bytes, pieces: list[str]) -> bytes:
-    """A SentencePiece model with `pieces` appended, scored below every existing piece."""
+    """A SentencePiece model with `pieces` appended, scored below every existing piece.
+
+    `pieces` come in the order of their merges in tokenizer.json; their scores fall in that
+    order (`descending_scores`), so SentencePiece, which merges the best-scored piece first,
+    merges them in the same order.
+    """
     from sentencepiece import sentencepiece_model_pb2 as pb
 
     m = pb.ModelProto()
     m.ParseFromString(model_bytes)
     low = min((p.score for p in m.pieces), default=0.0)
-    for i, text in enumerate(pieces):
+    for text, score in zip(pieces, descending_scores(low, len(pieces))):
         p = m.pieces.add()
         p.piece = text
-        p.score = low - 1.0 - i
+        p.score = score
         p.type = pb.ModelProto.SentencePiece.NORMAL
     return m.SerializeToString()
 

@@ -16,16 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from langadapt.artifacts import StageRun, write_json_atomic
-from langadapt.errors import ConfigError, TokenizerError
+from langadapt.errors import ConfigError, InputError, TokenizerError
+from langadapt.tokens.family import detect_family, read_tokenizer_json
 from langadapt.vocab.bpe_continue import learn_merges
-from langadapt.vocab.bpe_edit import (
-    append_tokens,
-    max_id,
-    protected_tokens,
-    prune_rank_dead,
-    spm_append_pieces,
-)
-from langadapt.vocab.family import detect_family, read_tokenizer_json
+from langadapt.vocab.bpe_edit import append_tokens, max_id, prune_rank_dead, spm_append_pieces
+from langadapt.vocab.limits import check_learned, format_report, merge_rules, stop_report
 from langadapt.vocab.words import (
     base_tokens,
     count_hub_spm_units,
@@ -67,13 +62,6 @@ def check_new_tokens(new_tokens: int) -> None:
         )
 
 
-def _splits_digits(vocab: dict[str, int], protected: set[str]) -> bool:
-    """True when no base token holds a digit next to anything else (digits split, as Mistral)."""
-    return not any(
-        len(t) > 1 and any(c.isdecimal() for c in t) for t in vocab if t not in protected
-    )
-
-
 def extend_json(
     tok_json: dict[str, Any],
     family: str,
@@ -82,10 +70,13 @@ def extend_json(
     *,
     min_frequency: int = 2,
     log=print,
-) -> tuple[dict[str, Any], list[str], list[str]]:
-    """Learn up to `n_new` tokens on counted units; returns (tokenizer.json, added, dropped)."""
+) -> tuple[dict[str, Any], list[str], list[str], dict[str, Any]]:
+    """Learn up to `n_new` tokens on counted units.
+
+    Returns (tokenizer.json, added tokens, dropped rank-dead tokens, the stop report of
+    `vocab.limits.stop_report`).
+    """
     vocab = tok_json["model"]["vocab"]
-    protected = protected_tokens(tok_json)
     chars: list[str] = []
     if family == "sentencepiece-bpe":
         # characters the base lacks fall back to bytes; as single tokens they need no merge
@@ -101,21 +92,15 @@ def extend_json(
     t0 = time.perf_counter()
     words = base_tokens(interim, words_list)
     counts = [units[w] for w in words_list]
-    no_digits = family == "sentencepiece-bpe" and _splits_digits(vocab, protected)
-
-    def allowed(a: str, b: str) -> bool:
-        if a in protected or b in protected:
-            return False
-        return not (no_digits and any(c.isdecimal() for c in a + b))
-
-    merges = learn_merges(
+    learned = learn_merges(
         words,
         counts,
         n_new - len(chars),
         min_frequency=min_frequency,
-        allowed=allowed,
+        forbid=merge_rules(tok_json, family),
         existing=set(vocab) | set(chars),
     )
+    merges = learned.merges
     log(
         f"learned {len(merges)} merges over {len(words)} unique words "
         f"in {time.perf_counter() - t0:.1f}s"
@@ -123,7 +108,15 @@ def extend_json(
     known = set(vocab) | set(chars)
     tokens = chars + list(dict.fromkeys(a + b for a, b in merges if a + b not in known))
     out, kept, _, dropped = prune_rank_dead(tok_json, tokens, merges, family)
-    return out, kept, dropped
+    report = stop_report(
+        n_new,
+        len(kept),
+        learned,
+        dropped=len(dropped),
+        min_frequency=min_frequency,
+        words=len(units),
+    )
+    return out, kept, dropped, report
 
 
 def vocab_map(base: Path, family: str, old_size: int, new_json: dict, old_to_new: list) -> dict:
@@ -181,11 +174,17 @@ def read_units(
     """(number of texts, units with counts) of a corpus, split as the base tokenizer splits."""
     from langadapt.corpus import Corpus
 
-    texts = Corpus(corpus, field=text_field)
+    lines = count_lines(Corpus(corpus, field=text_field))
+    if len(lines) == 1:
+        (text, n), where = next(iter(lines.items())), ", ".join(str(p) for p in corpus)
+        raise InputError(
+            f"{where}: all {n} lines are the same text ({text[:60]!r}); tokens learned from it "
+            "would only spell that one sentence. Give a corpus of varied target-language text "
+            "(many distinct lines)"
+        )
     if family == "sentencepiece-bpe" and is_hub_spm(tok_json):
-        return count_hub_spm_units(texts)
-    lines = count_lines(texts)
-    return sum(lines.values()), count_units(lines, tok_json, family)
+        return lines.total(), count_hub_spm_units(lines)
+    return lines.total(), count_units(lines, tok_json, family)
 
 
 def run(
@@ -234,9 +233,10 @@ def run(
         t0 = time.perf_counter()
         lines, units = read_units(corpus, text_field, tok_json, family)
         t_count = time.perf_counter() - t0
-        new_json, added, dropped = extend_json(
+        new_json, added, dropped, report = extend_json(
             tok_json, family, units, new_tokens, min_frequency=min_frequency
         )
+        check_learned(report, corpus, min_frequency)
         spm = None
         if (Path(base) / "tokenizer.model").is_file() and family == "sentencepiece-bpe":
             spm = spm_append_pieces((Path(base) / "tokenizer.model").read_bytes(), added)
@@ -250,10 +250,13 @@ def run(
             f"vocab extend: added {len(added)} tokens ({vmap['old_vocab_size']} -> "
             f"{vmap['new_vocab_size']}); dropped_rank_dead={len(dropped)}"
         )
+        if format_report(report):
+            print(f"vocab extend: {format_report(report)}")
         run_.results.update(
             family=family,
             added=len(added),
             dropped_rank_dead=len(dropped),
+            stop=report,
             old_vocab_size=vmap["old_vocab_size"],
             new_vocab_size=vmap["new_vocab_size"],
             lines=lines,

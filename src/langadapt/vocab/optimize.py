@@ -15,6 +15,7 @@ from pathlib import Path
 
 from langadapt.artifacts import StageRun
 from langadapt.errors import ConfigError
+from langadapt.tokens.family import bytes_to_unicode
 from langadapt.vocab.bpe_edit import max_id, protected_tokens, spm_append_pieces, spm_keep_pieces
 from langadapt.vocab.extend import (
     check_bpe_base,
@@ -24,7 +25,7 @@ from langadapt.vocab.extend import (
     vocab_map,
     write_folder,
 )
-from langadapt.vocab.family import bytes_to_unicode
+from langadapt.vocab.limits import check_learned, format_report
 from langadapt.vocab.prune import closure, keep_tokens
 from langadapt.vocab.words import base_tokens
 
@@ -112,9 +113,10 @@ def run(
         vocab = tok_json["model"]["vocab"]
         kept = closure(set(top), tok_json, atoms) | {t for t in atoms if t in vocab}
         pruned, old_to_new = keep_tokens(tok_json, kept)
-        new_json, added, dropped = extend_json(
+        new_json, added, dropped, report = extend_json(
             pruned, family, units, new_tokens, min_frequency=min_frequency
         )
+        check_learned(report, corpus, min_frequency)
         spm = None
         spm_file = Path(base) / "tokenizer.model"
         if family == "sentencepiece-bpe" and spm_file.is_file():
@@ -133,12 +135,26 @@ def run(
             f"{n_kept - len(top)} specials/bytes/closure), added {len(added)}; "
             f"dropped_rank_dead={len(dropped)}"
         )
+        occurring = sum(1 for t in freq if t not in atoms)
+        keep_note = None
+        if len(top) < keep:
+            # --keep counts base tokens the corpus uses; the rest have no frequency to rank by
+            keep_note = (
+                f"kept {len(top)} of --keep {keep} by frequency: only {occurring} ordinary base "
+                "tokens occur in the base tokenization of the corpus; a larger corpus would "
+                "rank more of them"
+            )
+            print(f"vocab optimize: {keep_note}")
+        if format_report(report):
+            print(f"vocab optimize: {format_report(report)}")
         run_.results.update(
             family=family,
             kept=n_kept,
             kept_by_frequency=len(top),
+            keep_note=keep_note,
             added=len(added),
             dropped_rank_dead=len(dropped),
+            stop=report,
             old_vocab_size=old_size,
             new_vocab_size=vmap["new_vocab_size"],
             lines=lines,

@@ -5,9 +5,12 @@ the same units:
 
 - byte-level BPE: the base's normalizer, then its pre-tokenizer (regex split + byte-to-char
   mapping); a unit is one pre-token such as "Ġпривет".
-- SentencePiece BPE: the normalized text ("▁" for spaces, one in front) cut before every "▁",
-  as sentencepiece's `split_by_whitespace` does, so a unit is "▁word" and a learned token never
-  holds a "▁" except at its start.
+- SentencePiece BPE: the normalized and pre-tokenized text ("▁" for spaces, one in front) cut
+  before every "▁", as sentencepiece's `split_by_whitespace` does, so a unit is "▁word" and a
+  learned token never holds a "▁" except at its start. This holds for every layout
+  transformers writes: the Hub's (Prepend/Replace normalizer, no pre-tokenizer) and the
+  Metaspace pre-tokenizer with `split: false` (transformers 5's `save_pretrained`), whose one
+  pre-token per line would otherwise make whole lines the units and phrases the new tokens.
 
 Counting goes over unique lines first (real corpora repeat lines: boilerplate, duplicates), then
 over the units of each unique line, weighted by the line's count. For the Hub's SentencePiece
@@ -29,20 +32,19 @@ _CHUNK = 20_000
 
 
 def is_hub_spm(tok_json: dict) -> bool:
-    from langadapt.vocab.convert import HUB_SPM_NORMALIZER
+    from langadapt.tokens.convert import HUB_SPM_NORMALIZER
 
     return tok_json.get("normalizer") == HUB_SPM_NORMALIZER and not tok_json.get("pre_tokenizer")
 
 
-def count_hub_spm_units(texts: Iterable[str]) -> tuple[int, Counter[str]]:
-    """(number of texts, units) for the Hub SentencePiece normalizer, without normalizing.
+def count_hub_spm_units(lines: Counter[str]) -> Counter[str]:
+    """Units of counted lines for the Hub SentencePiece normalizer, without normalizing.
 
     The normalized text is "▁" + text with " " -> "▁", so its units are "▁" + each piece of the
     text split at " " and "▁". Texts joined by " " give the concatenation of their normalized
     forms, each starting a unit, so many texts are split at once; texts seen c times are split
     once, together with all other texts seen c times, and their pieces counted c times.
     """
-    lines = Counter(texts)
     by_count: dict[int, list[str]] = {}
     for text, c in lines.items():
         by_count.setdefault(c, []).append(text)
@@ -55,7 +57,7 @@ def count_hub_spm_units(texts: Iterable[str]) -> tuple[int, Counter[str]]:
             else:
                 for p, k in part.items():
                     pieces[p] += k * c
-    return lines.total(), Counter({"▁" + p: c for p, c in pieces.items()})
+    return Counter({"▁" + p: c for p, c in pieces.items()})
 
 
 def count_lines(texts: Iterable[str]) -> Counter[str]:
@@ -82,10 +84,11 @@ def count_units(lines: Counter[str], tok_json: dict, family: str) -> Counter[str
         if norm is not None:
             texts = [norm.normalize_str(t) for t in texts]
         for text, (_, c) in zip(texts, chunk):
-            if family == "sentencepiece-bpe" and pre is None:
-                units = _SPM_UNIT.findall(text)
+            pieces = [p for p, _ in pre.pre_tokenize_str(text)] if pre is not None else [text]
+            if family == "sentencepiece-bpe":
+                units = [u for p in pieces for u in _SPM_UNIT.findall(p)]
             else:
-                units = [p for p, _ in pre.pre_tokenize_str(text)] if pre is not None else [text]
+                units = pieces
             if c == 1:
                 counts.update(units)
             else:
