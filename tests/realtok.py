@@ -171,6 +171,29 @@ def mistral_tokenizer_dir() -> Path:
     return _build("mistral-7b-v1", make)
 
 
+def mistral_metaspace_tokenizer_dir() -> Path:
+    """Mistral-7B's tokenizer as transformers 5 saves it, beside its tokenizer.model (cached).
+
+    A user's folder after `LlamaTokenizer.from_pretrained(...).save_pretrained(...)`: no
+    normalizer and a Metaspace pre-tokenizer with `split: false`, so the whole text is one
+    pre-token. The SentencePiece model sits beside it, as in a model folder from the Hub.
+    """
+    from transformers import LlamaTokenizer, __version__
+
+    def make(tmp: Path) -> None:
+        src = tmp / "src"
+        src.mkdir(parents=True)
+        shutil.copy(_data_dir() / "tokenizer.model.v1", src / "tokenizer.model")
+        LlamaTokenizer.from_pretrained(str(src)).save_pretrained(str(tmp))
+        shutil.move(src / "tokenizer.model", tmp / "tokenizer.model")
+        src.rmdir()
+        pre = json.loads((tmp / "tokenizer.json").read_text(encoding="utf-8"))["pre_tokenizer"]
+        if not (pre and pre.get("type") == "Metaspace" and pre.get("split") is False):
+            raise RuntimeError(f"transformers {__version__} now writes pre_tokenizer {pre}")
+
+    return _build(f"mistral-7b-v1-metaspace-transformers-{__version__}", make)
+
+
 def tekken_tokenizer_dir() -> Path:
     """HF folder of Mistral-Nemo's tekken byte-level BPE tokenizer (cached)."""
     from langadapt.tiny import MISTRAL_CHAT_TEMPLATE
