@@ -20,7 +20,7 @@ from langadapt.artifacts import write_json_atomic, write_text_atomic
 from langadapt.corpus import Corpus
 from langadapt.errors import ConfigError, TokenizerError
 from langadapt.report.plots import missing_plot_extra
-from langadapt.vocab.metrics import TokenizerStats, tokenizer_stats
+from langadapt.tokens.metrics import TokenizerStats, tokenizer_stats
 
 # (header, TokenizerStats field, format)
 COLUMNS = (
