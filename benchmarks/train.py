@@ -22,7 +22,7 @@ from pathlib import Path
 
 from langadapt.tiny import builtin_corpus, tiny_causal_lm, train_byte_level_bpe
 from langadapt.train import pretrain
-from langadapt.train.schedule import stage_default
+from langadapt.engine.schedule import stage_default
 
 
 def main() -> None:

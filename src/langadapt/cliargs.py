@@ -14,7 +14,6 @@ list instead (used by `langadapt run` to address the options of its stages).
 from __future__ import annotations
 
 import argparse
-import importlib
 import inspect
 import re
 import sys
@@ -24,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
+from langadapt import commands
 from langadapt.config import (
     Option,
     _strip_optional,
@@ -39,10 +39,7 @@ from langadapt.errors import ConfigError, LangAdaptError
 _OVERRIDE = re.compile(r"^([A-Za-z_][\w.-]*)=(.*)$", re.S)
 
 
-def load_target(target: str) -> Callable:
-    """The function named by a "module:function" string of the command table."""
-    module, name = target.split(":")
-    return getattr(importlib.import_module(module), name)
+load_target = commands.load  # the one loader of "module:function" targets lives with the table
 
 
 def _top_help(commands: dict[str, tuple[str, str]]) -> str:
@@ -50,7 +47,9 @@ def _top_help(commands: dict[str, tuple[str, str]]) -> str:
     lines = [
         "usage: langadapt [--debug] [--version] COMMAND [options] [key=value ...]",
         "",
-        "Adapt open LLMs to new languages and tasks (LEP, LUSIFER, cross-lingual IT, TAPIR).",
+        # only what is built: a part joins this line when its commands do
+        "Adapt open LLMs to new languages and tasks: LEP (tokenizer, embeddings, propagation,",
+        "calibration), instruction tuning and Darumeru-style evaluation.",
         "",
         "commands:",
     ]
@@ -78,6 +77,8 @@ def build_parser(prog: str, func: Callable) -> argparse.ArgumentParser:
             "precedence: defaults < config < key=value < flags."
         ),
         argument_default=argparse.SUPPRESS,
+        # `--new-tok 50` must not silently mean --new-tokens: a typo is an error, not a guess
+        allow_abbrev=False,
     )
     params = inspect.signature(func).parameters
     for opt in options_of(func):
@@ -90,6 +91,8 @@ def build_parser(prog: str, func: Callable) -> argparse.ArgumentParser:
         origin = get_origin(tp)
         kwargs = _flag_kwargs(opt)
         if params[opt.name].kind is inspect.Parameter.POSITIONAL_ONLY:
+            if not opt.required and "nargs" not in kwargs:
+                kwargs["nargs"] = "?"  # an optional positional (`langadapt ls [KIND]`)
             parser.add_argument(opt.name, metavar=opt.name.upper(), **kwargs)
             continue
         if tp is bool:

@@ -27,6 +27,7 @@ KINDS: dict[str, str] = {
     "metric": "langadapt.evaluate.metrics",
     "init": "langadapt.init",
     "propagate": "langadapt.propagate",
+    "judge": "langadapt.llm.judges",
 }
 
 
@@ -167,8 +168,8 @@ def methods(kind: str | None = None) -> list[Method]:
     )
 
 
-def ls(kind: str | None = None) -> None:
-    """List every method with the paper it implements.
+def ls(kind: str | None = None, /) -> None:
+    """List every method with the paper it implements: `langadapt ls [KIND]`.
 
     Args:
         kind: only this kind of method (e.g. init, propagate); all kinds when omitted.

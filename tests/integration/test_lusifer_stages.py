@@ -9,7 +9,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from langadapt.train.schedule import Schedule
+from langadapt.engine.schedule import Schedule
 
 pytestmark = pytest.mark.slow
 

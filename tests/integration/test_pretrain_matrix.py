@@ -11,7 +11,7 @@ from safetensors.torch import load_file
 from langadapt.models import arch_facts
 from langadapt.tiny import TINY_MATRIX
 from langadapt.train import pretrain
-from langadapt.train.schedule import stage_default
+from langadapt.engine.schedule import stage_default
 
 pytestmark = pytest.mark.slow
 

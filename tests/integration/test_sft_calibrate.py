@@ -14,7 +14,7 @@ from safetensors.torch import load_file
 from langadapt.cli import main
 from langadapt.tiny import tiny_model_folder
 from langadapt.train import calibrate, sft
-from langadapt.train.schedule import stage_default
+from langadapt.engine.schedule import stage_default
 
 pytestmark = pytest.mark.slow
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from safetensors.torch import load_file
 
+from langadapt.engine.schedule import stage_default
 from langadapt.train import pretrain
-from langadapt.train.schedule import stage_default
 
 pytestmark = pytest.mark.slow
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -78,7 +78,8 @@ def test_kill_and_resume_matches_uninterrupted(tiny_dir, tmp_path, builtin_texts
 @pytest.mark.parametrize("stage", ["pretrain-accum", "sft-lora"])
 def test_resume_after_a_crash_in_process(tiny_dir, tmp_path, builtin_texts, monkeypatch, stage):
     """A crash right after a checkpoint (grad accumulation, LoRA + merge) resumes exactly."""
-    from langadapt.train import engine, sft
+    from langadapt import engine
+    from langadapt.train import sft
 
     model = tiny_dir("qwen2", "byte-level-bpe", True)
     if stage == "pretrain-accum":

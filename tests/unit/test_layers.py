@@ -103,9 +103,9 @@ def test_the_checker_sees_a_forbidden_edge(tmp_path, monkeypatch):
 def test_every_package_has_a_layer():
     """A new top-level package must be placed in a layer here on purpose (core by default)."""
     packages = {p.name for p in SRC.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
-    unplaced = packages - STAGES - ORCHESTRATION - {
-        "llm", "report", "tokens", "engine", "configs", "data"
-    }
+    unplaced = (
+        packages - STAGES - ORCHESTRATION - {"llm", "report", "tokens", "engine", "configs", "data"}
+    )
     assert unplaced == set(), f"place {sorted(unplaced)} in STAGES, ORCHESTRATION or core"
 
 

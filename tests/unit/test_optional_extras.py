@@ -11,7 +11,7 @@ import pytest
 
 from langadapt.report import plots
 from langadapt.train import pretrain, sft
-from langadapt.train.schedule import stage_default
+from langadapt.engine.schedule import stage_default
 
 
 @pytest.fixture

@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 import torch
 
+from langadapt import engine
+from langadapt.engine import params
+from langadapt.engine.schedule import Schedule
 from langadapt.errors import ConfigError
 from langadapt.tiny import tiny_causal_lm
-from langadapt.train import engine, params
-from langadapt.train.schedule import Schedule
 
 SCHED = Schedule(
     lr=1e-2, batch_size=2, grad_accum=2, max_steps=5, warmup_steps=2, weight_decay=0.1, seed=3,

@@ -7,10 +7,10 @@ import json
 import pytest
 import torch
 
+from langadapt.engine import params
 from langadapt.errors import InputError
 from langadapt.llm.backend import cut_at_stop
 from langadapt.tiny import tiny_causal_lm
-from langadapt.train import params
 
 
 @pytest.mark.parametrize(

@@ -12,15 +12,15 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Literal
 
+from langadapt import engine
 from langadapt.artifacts import StageRun
+from langadapt.engine.schedule import Schedule
 from langadapt.errors import ConfigError
 from langadapt.lusifer import data as rows
 from langadapt.lusifer import training
 from langadapt.lusifer.adapters import LoraSettings
 from langadapt.lusifer.alignment import RECONSTRUCT_INSTRUCTION, AlignCollate
 from langadapt.lusifer.model import DEFAULT_INSTRUCTION, LusiferModel, Settings
-from langadapt.train import engine
-from langadapt.train.schedule import Schedule
 
 # LUSIFER 4.1: batch 256, lr 1.5e-4, 2 epochs, weight decay 0.01, clip 1.0, cosine, 10% warm-up
 PAPER_SCHEDULE = Schedule(
@@ -77,7 +77,7 @@ def run(
         lora_rank: encoder LoRA rank (paper: 16), on every linear layer.
         lora_alpha: encoder LoRA alpha (paper: 32).
         lora_dropout: encoder LoRA dropout (paper: 0.1).
-        schedule: optimisation (train/schedule.py); a batch is of examples. Default the
+        schedule: optimisation (engine/schedule.py); a batch is of examples. Default the
             paper's: lr 1.5e-4, 8 x 32 accumulation = 256, 2 epochs, weight decay 0.01.
         warmup_ratio: warm-up as a share of the run (paper: 0.1); replaces
             schedule.warmup_steps unless set to null.

@@ -13,15 +13,15 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Literal
 
+from langadapt import engine
 from langadapt.artifacts import StageRun
+from langadapt.engine.schedule import Schedule
 from langadapt.errors import ConfigError
 from langadapt.lusifer import contrastive, training
 from langadapt.lusifer import data as rows
 from langadapt.lusifer.adapters import LoraSettings
 from langadapt.lusifer.folder import read_settings
 from langadapt.lusifer.model import LusiferModel
-from langadapt.train import engine
-from langadapt.train.schedule import Schedule
 
 # LUSIFER 4.1: lr 5e-5, cosine with 10% warm-up; the authors' configs: global batch 32, clip 1
 PAPER_SCHEDULE = Schedule(lr=5e-5, batch_size=32, epochs=1.0, max_grad_norm=1.0)
@@ -62,7 +62,7 @@ def run(
         lora_alpha: LoRA alpha (paper: 32).
         lora_dropout: LoRA dropout (paper: 0.1).
         train_llm: also train LoRA adapters on the LLM (paper: yes).
-        schedule: optimisation (train/schedule.py); a batch is of rows (queries). Default:
+        schedule: optimisation (engine/schedule.py); a batch is of rows (queries). Default:
             lr 5e-5, batch 32, 1 epoch.
         warmup_ratio: warm-up as a share of the run (paper: 0.1); replaces
             schedule.warmup_steps unless set to null.

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from torch import nn
 
+from langadapt import engine
+from langadapt.engine.params import Trainable
+from langadapt.engine.schedule import Schedule
 from langadapt.errors import ConfigError
 from langadapt.lusifer.adapters import LoraSettings, inject
 from langadapt.lusifer.layers import linear_names
-from langadapt.train import engine
-from langadapt.train.params import Trainable
-from langadapt.train.schedule import Schedule
 
 
 def groups(modules: list[nn.Module], weight_decay: float) -> Trainable:

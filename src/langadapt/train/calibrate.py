@@ -19,14 +19,14 @@ from typing import Literal
 
 from langadapt.artifacts import StageRun
 from langadapt.corpus import Corpus, iter_json_lines, read_json_lines
+from langadapt.engine.lora import DEFAULT_TARGETS, LoraSpec
+from langadapt.engine.schedule import Schedule
 from langadapt.errors import InputError
 from langadapt.itemlog import ItemLog
 from langadapt.models import load_tokenizer, read_config, weight_files
 from langadapt.train.chat import Conversation, set_chat_template
 from langadapt.train.copytask import copy_conversations, copy_plan
-from langadapt.train.lora import DEFAULT_TARGETS, LoraSpec
 from langadapt.train.pretrain import checkpoint_dtype
-from langadapt.train.schedule import Schedule
 from langadapt.train.tune import encode_all, tune
 
 ANSWERS = "reference_answers.jsonl"
@@ -107,7 +107,7 @@ def run(
         target_modules: module names that get LoRA adapters.
         modules_to_save: modules trained in full (LEP 2.4.2: embeddings and lm_head).
         max_length: truncate conversations to this many tokens.
-        schedule: optimisation (train/schedule.py; a batch is of conversations): LEP 2.4.2's
+        schedule: optimisation (engine/schedule.py; a batch is of conversations): LEP 2.4.2's
             lr 2.5e-5; its seed also draws the copy-task sample and LoRA's initialisation.
         precision: 'auto' = bf16 on a GPU that supports it, else full precision.
         allow_pickle: accept .bin/.pt weights (they can run code when loaded).

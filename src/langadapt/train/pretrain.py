@@ -12,14 +12,15 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Literal
 
+from langadapt import engine
 from langadapt.artifacts import StageRun
 from langadapt.corpus import Corpus
+from langadapt.engine import params
+from langadapt.engine.schedule import Schedule
 from langadapt.errors import ConfigError
 from langadapt.models import load_causal_lm, load_tokenizer, read_config, weight_files
-from langadapt.train import engine, params
 from langadapt.train.curves import plot_loss
 from langadapt.train.packing import describe, pack_blocks
-from langadapt.train.schedule import Schedule
 
 
 def checkpoint_dtype(model: Path, save_dtype: str) -> str:
@@ -65,7 +66,7 @@ def run(
         text_field: the text field of JSONL records / Parquet column.
         block_size: tokens per training block (LEP 2.4.1: 1024).
         align_blocks: start blocks right after a bos, eos or newline token (LEP 2.4.1).
-        schedule: optimisation (train/schedule.py; a batch is of blocks): lr is required (it
+        schedule: optimisation (engine/schedule.py; a batch is of blocks): lr is required (it
             depends on the model size and what is trained); LEP 2.4.1's weight decay 0.1.
         precision: 'auto' = bf16 on a GPU that supports it, else full precision.
         save_dtype: dtype of the saved weights; 'auto' = the dtype of the input checkpoint.

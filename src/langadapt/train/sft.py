@@ -8,13 +8,13 @@ from typing import Literal
 
 from langadapt.artifacts import StageRun
 from langadapt.corpus import Corpus
+from langadapt.engine.lora import DEFAULT_TARGETS, LoraSpec
+from langadapt.engine.schedule import Schedule
 from langadapt.errors import ConfigError
 from langadapt.models import load_tokenizer, read_config, weight_files
 from langadapt.train.chat import read_conversations, set_chat_template
 from langadapt.train.copytask import copy_conversations, copy_plan
-from langadapt.train.lora import DEFAULT_TARGETS, LoraSpec
 from langadapt.train.pretrain import checkpoint_dtype
-from langadapt.train.schedule import Schedule
 from langadapt.train.tune import encode_all, tune
 
 
@@ -65,7 +65,7 @@ def run(
         copy_task_mix: fraction of the mix made of "repeat this text exactly" examples
             built from --copy-corpus (LEP 2.4.3); 0 = none.
         copy_corpus: text files for the copy task.
-        schedule: optimisation (train/schedule.py; a batch is of conversations): lr is
+        schedule: optimisation (engine/schedule.py; a batch is of conversations): lr is
             required; its seed also draws the copy-task sample and LoRA's initialisation.
         precision: 'auto' = bf16 on a GPU that supports it, else full precision.
         save_dtype: dtype of the saved weights; 'auto' = the dtype of the input checkpoint.
@@ -135,7 +135,7 @@ def _check_lora_names(model: Path, spec: LoraSpec) -> None:
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    from langadapt.train.lora import check_names
+    from langadapt.engine.lora import check_names
 
     cfg = AutoConfig.from_pretrained(str(model))
     with torch.device("meta"):

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from langadapt import engine
+from langadapt.engine import params
+from langadapt.engine.lora import LoraSpec, wrap
 from langadapt.errors import InputError
 from langadapt.models import load_causal_lm
-from langadapt.train import chat, engine, params
+from langadapt.train import chat
 from langadapt.train.curves import plot_loss
-from langadapt.train.lora import LoraSpec, wrap
 
 
 def encode_all(tokenizer, conversations: list[chat.Conversation], max_length: int) -> list[dict]:

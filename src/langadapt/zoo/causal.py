@@ -15,9 +15,9 @@ from typing import Literal
 
 from langadapt import tiny
 from langadapt.corpus import iter_json_lines, read_json_lines
+from langadapt.engine.schedule import Schedule
 from langadapt.models import load_tokenizer
 from langadapt.train import pretrain, sft
-from langadapt.train.schedule import Schedule
 from langadapt.zoo import data
 from langadapt.zoo.tokenizers import causal_tokenizer
 

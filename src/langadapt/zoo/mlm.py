@@ -7,7 +7,7 @@ afresh for every batch ("dynamic masking", RoBERTa arXiv 1907.11692, 4.1) from o
 generator, which also draws the data order, so a run is reproducible on a CPU.
 
 The batches and their masks are drawn before training, in the order they are used, and
-`train.engine` walks them as given (`order="given"`) with `mlm_loss` as its loss: the engine
+`engine` walks them as given (`order="given"`) with `mlm_loss` as its loss: the engine
 owns the optimizer step, clipping, the schedule and the metrics, as for the causal stages. No
 checkpoints: the zoo's encoder trains in seconds.
 """
@@ -18,9 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from langadapt import engine
 from langadapt.corpus import read_json_lines
-from langadapt.train import engine
-from langadapt.train.params import Trainable
+from langadapt.engine.params import Trainable
 
 MASK_SHARE = 0.15
 

@@ -1,6 +1,6 @@
 """The optimisation settings of a training run, one block option of every training stage.
 
-`pretrain`, `sft` and `calibrate` (and anything else built on `train.engine`) take one
+`pretrain`, `sft` and `calibrate` (and anything else built on `engine`) take one
 `schedule` option instead of a dozen loose ones. On the command line its fields are
 `--schedule.lr 2e-4`, `--schedule.warmup-steps 100`; in YAML a block
 `schedule: {lr: 2e-4, warmup_steps: 100}`; as overrides `schedule.lr=2e-4` (in a pipeline

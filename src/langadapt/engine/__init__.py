@@ -42,9 +42,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
+from langadapt.engine.params import Trainable, decay_rows
+from langadapt.engine.schedule import Schedule, lr_scheduler, total_steps
 from langadapt.errors import ConfigError
-from langadapt.train.params import Trainable, decay_rows
-from langadapt.train.schedule import Schedule, lr_scheduler, total_steps
 
 CHECKPOINT = "checkpoint"
 METRICS = "metrics.jsonl"
@@ -306,7 +306,7 @@ def hf_folder(tokenizer=None, dtype: str = "float32", *, merge: bool = True) -> 
     def save(accelerator, model, out: Path) -> None:
         import torch
 
-        from langadapt.train.lora import is_peft
+        from langadapt.engine.lora import is_peft
 
         state = accelerator.get_state_dict(model)  # all ranks: FSDP/ZeRO-3 gather here
         if not accelerator.is_main_process:
