@@ -11,6 +11,7 @@ the drivers catch them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import pytest
@@ -94,7 +95,8 @@ DRIVERS: dict[str, Callable] = {"init": _init_driver, "propagate": _propagate_dr
 
 def test_every_kind_has_a_driver():
     kinds = {m.kind for m in registry.methods()}
-    assert kinds - set(DRIVERS) - set(OTHER_DRIVERS) == set(), "add a driver for the new kind"
+    drivers = set(DRIVERS) | set(OTHER_DRIVERS) | set(ARCH_DRIVERS)
+    assert kinds - drivers == set(), "add a driver for the new kind"
 
 
 class _ScriptedJudgeModel:
@@ -134,7 +136,145 @@ def _judge_driver(method):
         assert [v["score"] for v in method.func(wrong, backend=top)] == [0.0, 0.0]
 
 
-OTHER_DRIVERS: dict[str, Callable] = {"judge": _judge_driver}
+# One task file per eval method (its `item` trait decides what the data rows carry), run through
+# the harness's own item preparation and scoring on each tiny architecture.
+_TASKS = {
+    "choices": (
+        [{"id": f"c{i}", "q": q, "answer": i % 2} for i, q in enumerate(["cats?", "dogs?", "sun?"])],
+        {"template": {"user": "Question: {q}", "assistant": "Answer:"},
+         "options": {"choices": ["yes", "no"], "answer_field": "answer", "single_token": False},
+         "metrics": ["accuracy"]},
+    ),
+    "answer": (
+        [{"id": f"a{i}", "q": q, "a": a} for i, (q, a) in enumerate([("2+2?", "4"), ("Hi?", "Hello")])],
+        {"template": {"user": "Question: {q}", "assistant": "Answer:"},
+         "options": {"answer_field": "a", "max_tokens": 6}, "metrics": ["exact_match"]},
+    ),
+    "continuation": (
+        [{"id": f"k{i}", "text": t, "s": t.split()[0], "gold": 1.0} for i, t in
+         enumerate(["The cat sleeps in the sun.", "Кошка спит на солнце."])],
+        {"template": {"user": "Text: {text}", "assistant": "Important:"},
+         "options": {"continuation": "{s}"}, "metrics": []},
+    ),
+    "text": (None, {"template": {}, "metrics": []}),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def eval_runs(cases, tiny_dir, tmp_path_factory):
+    """Per (arch, method): the harness's rows for the method's task, scored twice."""
+    import json
+
+    import yaml
+
+    from langadapt.evaluate import runner
+    from langadapt.evaluate.lm import LM
+    from langadapt.evaluate.taskfile import resolve_tasks
+    from langadapt.llm.local import LocalBackend
+
+    root = tmp_path_factory.mktemp("eval-methods")
+    out = {}
+    for arch, family, tied in TINY_MATRIX:
+        label = f"{arch}-{family}-{'tied' if tied else 'untied'}"
+        lm = LM(tiny_dir(arch, family, tied), chat="off")
+        backend = LocalBackend.from_model(lm.model, lm.tok, batch_size=4)
+        for m in registry.methods("eval-method"):
+            rows, spec = _TASKS[m.traits["item"]]
+            folder = root / label / m.name
+            folder.mkdir(parents=True)
+            if rows is None:
+                (folder / "data.txt").write_text("\n".join(builtin_corpus()[:4]) + "\n")
+                dataset = {"path": "data.txt"}
+            else:
+                (folder / "data.jsonl").write_text(
+                    "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+                )
+                dataset = {"path": "data.jsonl", "id_field": "id"}
+            metrics = spec["metrics"] or list(m.traits["figures"]) or ["r_precision"]
+            task_file = folder / "task.yaml"
+            task_file.write_text(
+                yaml.safe_dump(
+                    {"name": f"t_{m.name}", "group": "g", "dataset": dataset, "method": m.name}
+                    | {k: v for k, v in spec.items() if k != "metrics"}
+                    | {"metrics": metrics}
+                )
+            )
+            (task,) = resolve_tasks([str(task_file)], folder)
+            runs = []
+            for attempt in ("first", "second"):
+                items = runner._prepare(task, None, 0)
+                path = folder / f"{attempt}.jsonl"
+                runs.append(runner._score_task(lm, backend, task, items, path, 2, False))
+            out[label, m.name] = (task, runs)
+    return out
+
+
+def _eval_driver(method: registry.Method, case, runs) -> None:
+    task, (first, second) = runs
+    assert first and len(first) == len(second)
+    assert [r["id"] for r in first] == [r["id"] for r in second]
+    for a, b in zip(first, second):
+        assert "pred" in a, "a method must return `pred` for every item"
+        assert a["pred"] == b["pred"], "not deterministic"
+        for value in a.values():
+            if isinstance(value, float):
+                assert math.isfinite(value)
+    if method.traits["item"] == "choices":
+        assert all(r["pred"] in (0, 1) for r in first)
+
+
+def _metric_driver(method: registry.Method) -> None:
+    """A perfect prediction scores a metric's best value; the value is finite and repeatable."""
+    perfect = _PERFECT.get(method.name)
+    assert perfect is not None, f"add perfect items for the metric {method.name}"
+    items, best = perfect
+    got = method.func([dict(it) for it in items])
+    assert math.isfinite(got) and got == pytest.approx(best)
+    assert method.func([dict(it) for it in items]) == got
+
+
+_TEXTS = [{"pred": "Milan", "gold": "Milan"}, {"pred": "the cat sat", "gold": ["the cat sat"]}]
+_CHOICES = [{"pred": i % 3, "gold": i % 3} for i in range(6)]
+_PERFECT: dict[str, tuple[list[dict], float]] = {
+    "accuracy": (_CHOICES, 1.0),
+    "macro_f1": (_CHOICES, 1.0),
+    "mcc": (_CHOICES, 1.0),
+    "confident_accuracy": (
+        [{"pred": i % 2, "gold": i % 2, "pair": f"p{i // 2}"} for i in range(4)], 1.0
+    ),
+    "exact_match": (_TEXTS, 1.0),
+    "exact_match_nostop": ([{"pred": "Milan.", "gold": "Milan"}], 1.0),
+    "token_f1": (_TEXTS, 1.0),
+    "rouge1_recall": (_TEXTS, 1.0),
+    "rouge1_f": (_TEXTS, 1.0),
+    "rouge2_recall": ([{"pred": "the cat sat", "gold": "the cat sat"}], 1.0),
+    "rouge2_f": ([{"pred": "the cat sat", "gold": "the cat sat"}], 1.0),
+    "copy_sentence": (
+        [{"pred": "A cat.", "gold": "A cat.", "pred_tokens": 3, "gold_tokens": 3}], 1.0
+    ),
+    "copy_paragraph": (
+        [{"pred": "A cat. A dog.", "gold": "A cat. A dog.", "pred_tokens": 6, "gold_tokens": 6}],
+        1.0,
+    ),
+    "r_precision": (
+        [{"group": "g", "pred": s, "gold": g} for s, g in [(0.9, 1), (0.1, 0), (0.8, 1)]], 1.0
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "method", registry.methods("eval-method"), ids=lambda m: f"eval-method/{m.name}"
+)
+@pytest.mark.parametrize(
+    "arch", [f"{a}-{f}-{'tied' if t else 'untied'}" for a, f, t in TINY_MATRIX]
+)
+def test_eval_method_on_tiny_architecture(method, arch, cases, eval_runs):
+    _eval_driver(method, cases[arch], eval_runs[arch, method.name])
+
+
+# kinds whose driver needs no tiny architecture (eval methods have their own test above)
+OTHER_DRIVERS: dict[str, Callable] = {"judge": _judge_driver, "metric": _metric_driver}
+ARCH_DRIVERS = {"eval-method": _eval_driver}
 
 
 @pytest.mark.parametrize(
