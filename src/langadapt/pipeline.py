@@ -27,6 +27,7 @@ hours of the stages before it. The check reads stage signatures from source
 
 from __future__ import annotations
 
+import difflib
 import re
 import time
 from dataclasses import dataclass
@@ -47,8 +48,10 @@ def _substitute(value: Any, refs: dict[str, str], where: str) -> Any:
 
         def sub(m: re.Match) -> str:
             if m.group(1) not in refs:
+                guess = difflib.get_close_matches(m.group(1), list(refs), n=1)
+                hint = f"did you mean ${{{guess[0]}}}? " if guess else ""
                 raise ConfigError(
-                    f"{where} refers to ${{{m.group(1)}}}, which is not an earlier stage; "
+                    f"{where} refers to ${{{m.group(1)}}}, which is not an earlier stage; {hint}"
                     f"earlier stages: {', '.join(k for k in refs if k != 'run_dir') or 'none'}"
                 )
             return refs[m.group(1)]
@@ -135,18 +138,6 @@ def plan(
     for st in stages:
         name, command = st["name"], st["command"]
         where = f"pipeline stage '{name}'"
-        if command not in commands.COMMANDS:
-            problems.append(f"{where}: unknown command '{command}'; stages: {_stage_list()}")
-            refs[name] = str(run_dir / name)
-            continue
-        if command not in commands.STAGES:
-            problems.append(
-                f"{where}: '{command}' is not a stage and cannot run in a pipeline; "
-                f"stages: {_stage_list()}"
-            )
-            refs[name] = str(run_dir / name)
-            continue
-        target = commands.COMMANDS[command][0]
         opts: dict[str, Any] = {}
         found: list[str] = []
         for label, source in (
@@ -159,6 +150,26 @@ def plan(
                 except ConfigError as exc:
                     found.append(str(exc))
                     opts[key] = value
+        checked_as = command
+        if command not in commands.STAGES:
+            guess = difflib.get_close_matches(str(command), sorted(commands.STAGES), n=1)
+            if command in commands.COMMANDS:
+                found.append(f"{where}: '{command}' is not a stage and cannot run in a pipeline")
+                guess = []
+            else:
+                hint = f"; did you mean '{guess[0]}'?" if guess else ""
+                found.append(
+                    f"{where}: unknown command '{command}'{hint} (stages: {_stage_list()})"
+                )
+            if not guess:
+                problems += found
+                refs[name] = str(run_dir / name)
+                continue
+            # its options are still checked, against the likely command, so that one run of
+            # the check names every mistake in the stage
+            checked_as = guess[0]
+            where = f"{where} (checked as '{checked_as}')"
+        target = commands.COMMANDS[checked_as][0]
         options = _stage_options(target)
         if "out" in {o.name for o in options} and "out" not in opts:
             opts["out"] = str(run_dir / name)

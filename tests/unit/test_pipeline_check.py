@@ -50,6 +50,7 @@ def _write(tmp_path, text: str):
 
 
 def test_three_mistakes_in_the_last_stage_are_named_and_nothing_runs(tmp_path):
+    """A wrong command, a wrong option and a wrong ${ref}, all in the last stage."""
     p = _write(
         tmp_path,
         f"""
@@ -58,19 +59,18 @@ def test_three_mistakes_in_the_last_stage_are_named_and_nothing_runs(tmp_path):
           - {{name: world, command: world generate, options: {{size: fast}}}}
           - {{name: tok, command: vocab extend,
               options: {{base: "${{world}}", corpus: ["${{world}}"], new_tokens: 5}}}}
-          - {{name: typo, command: propogate}}
           - name: last
-            command: pretrain
-            options: {{model: "${{wrold}}", corpus: ["${{world}}"], schedule: {{lr: 1e-4}},
+            command: pretrian
+            options: {{model: "${{tokk}}", corpus: ["${{world}}"], schedule: {{lr: 1e-4}},
                        colour: red}}
         """,
     )
     with pytest.raises(ConfigError) as info:
         run(p)
     text = str(info.value)
-    assert "unknown command 'propogate'" in text
-    assert "unknown option 'colour'" in text
-    assert "${wrold}" in text
+    assert "unknown command 'pretrian'; did you mean 'pretrain'?" in text
+    assert "(checked as 'pretrain'): unknown option 'colour'" in text
+    assert "${tokk}, which is not an earlier stage; did you mean ${tok}?" in text
     assert "3 problem(s); nothing was run" in text
     assert not (tmp_path / "run").exists()
 
