@@ -55,6 +55,16 @@ def read_config(folder: Path) -> dict[str, Any]:
         raise ModelError(f"{path} is not valid JSON: {exc}") from None
 
 
+def checkpoint_dtype(folder: Path, save_dtype: str = "auto") -> str:
+    """The dtype to save in: `save_dtype`, or for 'auto' the float dtype the folder's config
+    declares (float32 when it declares none or something else)."""
+    if save_dtype != "auto":
+        return save_dtype
+    cfg = read_config(folder)
+    dtype = cfg.get("dtype") or cfg.get("torch_dtype") or "float32"
+    return dtype if dtype in ("float32", "bfloat16", "float16") else "float32"
+
+
 def weight_files(folder: Path, allow_pickle: bool = False) -> list[Path]:
     """The weight files of a model folder: safetensors, or pickles only when allowed."""
     folder = Path(folder)

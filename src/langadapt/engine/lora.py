@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from langadapt.errors import ConfigError
 
@@ -76,3 +77,15 @@ def wrap(model, spec: LoraSpec):
 
 def is_peft(model) -> bool:
     return hasattr(model, "peft_config") and hasattr(model, "merge_and_unload")
+
+
+def check_names_on_folder(model: Path, spec: LoraSpec) -> None:
+    """`check_names` on a folder's model skeleton (meta tensors, no weights read), so a stage
+    refuses bad target names before it writes anything."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    cfg = AutoConfig.from_pretrained(str(model))
+    with torch.device("meta"):
+        skeleton = AutoModelForCausalLM.from_config(cfg)
+    check_names(skeleton, spec)

@@ -24,6 +24,7 @@ from torch import nn
 from langadapt.errors import ConfigError, ModelError
 from langadapt.lusifer import text
 from langadapt.lusifer.layers import Connector, ProjectionHead, attention, mean_pool
+from langadapt.models import checkpoint_dtype
 
 DEFAULT_INSTRUCTION = "Given a query, retrieve relevant passages"
 
@@ -67,15 +68,6 @@ def load_encoder(folder: Path, *, allow_pickle: bool = False):
             return AutoModel.from_pretrained(str(folder), **kwargs)
     except Exception as exc:
         raise ModelError(f"cannot load the encoder in {folder}: {exc}") from None
-
-
-def checkpoint_dtype(folder: Path) -> str:
-    """The float dtype an HF folder's config declares (float32 when it declares none)."""
-    from langadapt.models import read_config
-
-    cfg = read_config(folder)
-    dtype = cfg.get("dtype") or cfg.get("torch_dtype") or "float32"
-    return dtype if dtype in ("float32", "bfloat16", "float16") else "float32"
 
 
 class LusiferModel(nn.Module):

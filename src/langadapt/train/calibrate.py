@@ -19,14 +19,13 @@ from typing import Literal
 
 from langadapt.artifacts import StageRun
 from langadapt.corpus import Corpus, iter_json_lines, read_json_lines
-from langadapt.engine.lora import DEFAULT_TARGETS, LoraSpec
+from langadapt.engine.lora import DEFAULT_TARGETS, LoraSpec, check_names_on_folder
 from langadapt.engine.schedule import Schedule
 from langadapt.errors import InputError
 from langadapt.itemlog import ItemLog
-from langadapt.models import load_tokenizer, read_config, weight_files
+from langadapt.models import checkpoint_dtype, load_tokenizer, read_config, weight_files
 from langadapt.train.chat import Conversation, set_chat_template
 from langadapt.train.copytask import copy_conversations, copy_plan
-from langadapt.train.pretrain import checkpoint_dtype
 from langadapt.train.tune import encode_all, tune
 
 ANSWERS = "reference_answers.jsonl"
@@ -133,9 +132,8 @@ def run(
         tuple(lora_layers) or None,
         tuple(modules_to_save),
     )
-    from langadapt.train.sft import _check_lora_names
 
-    _check_lora_names(model, spec)
+    check_names_on_folder(model, spec)
     run = StageRun(
         "train.calibrate",
         out,

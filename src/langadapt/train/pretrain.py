@@ -18,18 +18,15 @@ from langadapt.corpus import Corpus
 from langadapt.engine import params
 from langadapt.engine.schedule import Schedule
 from langadapt.errors import ConfigError
-from langadapt.models import load_causal_lm, load_tokenizer, read_config, weight_files
+from langadapt.models import (
+    checkpoint_dtype,
+    load_causal_lm,
+    load_tokenizer,
+    read_config,
+    weight_files,
+)
 from langadapt.train.curves import plot_loss
 from langadapt.train.packing import describe, pack_blocks
-
-
-def checkpoint_dtype(model: Path, save_dtype: str) -> str:
-    """The dtype to save in: `save_dtype`, or for 'auto' the dtype of the input checkpoint."""
-    if save_dtype != "auto":
-        return save_dtype
-    cfg = read_config(model)
-    dtype = cfg.get("dtype") or cfg.get("torch_dtype") or "float32"
-    return dtype if dtype in ("float32", "bfloat16", "float16") else "float32"
 
 
 def run(

@@ -8,13 +8,12 @@ from typing import Literal
 
 from langadapt.artifacts import StageRun
 from langadapt.corpus import Corpus
-from langadapt.engine.lora import DEFAULT_TARGETS, LoraSpec
+from langadapt.engine.lora import DEFAULT_TARGETS, LoraSpec, check_names_on_folder
 from langadapt.engine.schedule import Schedule
 from langadapt.errors import ConfigError
-from langadapt.models import load_tokenizer, read_config, weight_files
+from langadapt.models import checkpoint_dtype, load_tokenizer, read_config, weight_files
 from langadapt.train.chat import read_conversations, set_chat_template
 from langadapt.train.copytask import copy_conversations, copy_plan
-from langadapt.train.pretrain import checkpoint_dtype
 from langadapt.train.tune import encode_all, tune
 
 
@@ -95,7 +94,7 @@ def run(
             tuple(lora_layers) if lora_layers else None,
             tuple(modules_to_save or ()),
         )
-        _check_lora_names(model, spec)
+        check_names_on_folder(model, spec)
     run = StageRun(
         "train.sft",
         out,
@@ -128,16 +127,3 @@ def run(
         title="sft --lora" if lora else "sft",
     )
     return out
-
-
-def _check_lora_names(model: Path, spec: LoraSpec) -> None:
-    """Check target names on the model's skeleton (no weights read), before anything is written."""
-    import torch
-    from transformers import AutoConfig, AutoModelForCausalLM
-
-    from langadapt.engine.lora import check_names
-
-    cfg = AutoConfig.from_pretrained(str(model))
-    with torch.device("meta"):
-        skeleton = AutoModelForCausalLM.from_config(cfg)
-    check_names(skeleton, spec)
