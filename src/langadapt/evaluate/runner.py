@@ -119,7 +119,7 @@ def run(
     generation, continuation log-probability, bits per byte) and metrics. Scores are grouped
     (a group averages its datasets) and summarised as Micro-Avg, the plain mean over all
     datasets. Writes results.json, results.md and results.html, and every item's prediction
-    under items/. `langadapt ls --kind eval-method` and `langadapt ls --kind metric` list
+    under items/. `langadapt ls eval-method` and `langadapt ls metric` list
     what task files can use.
 
     Args:
