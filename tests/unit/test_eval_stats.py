@@ -1,4 +1,4 @@
-"""Evaluation statistics (evaluate/stats.py, taskstats.py): hand-computed intervals and tests."""
+"""Evaluation statistics (stats.py, evaluate/taskstats.py): hand-computed intervals and tests."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from langadapt.errors import InputError, LangAdaptError
-from langadapt.evaluate import stats, taskstats
+from langadapt import stats
+from langadapt.evaluate import taskstats
 
 
 def test_wilson_and_harness_stderr_seven_of_ten_by_hand():

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from langadapt import registry
 from langadapt.errors import InputError
-from langadapt.evaluate import stats
+from langadapt import stats
 from langadapt.evaluate.taskfile import BPB_METRICS, Task
 
 
