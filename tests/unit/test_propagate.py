@@ -13,12 +13,12 @@ from langadapt import registry
 from langadapt.checkpoint import Checkpoint
 from langadapt.cli import main
 from langadapt.errors import ModelError, OutputExistsError
-from langadapt.tokens.mapping import Side, load_transform, shared_tokens
 from langadapt.init.stage import run as init
 from langadapt.propagate.conversion import conversion
 from langadapt.propagate.fit import FitInputs
 from langadapt.propagate.stage import run
 from langadapt.tiny import builtin_corpus, tiny_causal_lm, train_spm_bpe
+from langadapt.tokens.mapping import Side, load_transform, shared_tokens
 
 KEY, HEAD = "model.embed_tokens.weight", "lm_head.weight"
 
@@ -241,3 +241,32 @@ def test_conversion_reuses_the_base_gram_across_instruct_models(lep):
     for y, (D, q) in zip(insts, together):
         alone, q_alone = conversion(FitInputs(b, y, T, rows, rows[:1]))
         assert torch.equal(D, alone) and q == q_alone
+
+
+def test_refuses_a_donor_that_adds_no_tokens(lep, tmp_path, capsys):
+    """The base (or `init`'s input) passed as --donor: nothing new to propagate, nothing written."""
+    base, inst = lep["base"], lep["instruct"]
+    tuned = perturbed_copy(base, tmp_path / "tuned-base", seed=5)  # same tokenizer as the base
+    for donor in (base, tuned):
+        with pytest.raises(ModelError, match="adds no tokens") as exc:
+            run(base, [inst], donor, out=tmp_path / "o", method="swap")
+        msg = str(exc.value)
+        # what was passed (the folders, the sizes) and what is expected (the commands)
+        assert str(donor) in msg and str(base) in msg and "vocab extend" in msg
+    argv = ["propagate", "--base", str(base), "--instruct", str(inst), "--donor", str(base)]
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "adds no tokens" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_refuses_an_instruct_model_that_has_the_donor_vocabulary(lep, tmp_path):
+    """A propagated model (or the donor) passed as --instruct: LEP would run on it twice."""
+    base, inst, donor = lep["base"], lep["instruct"], lep["donor"]
+    done = run(base, [inst], donor, out=tmp_path / "done", method="swap")
+    for again in (done, donor):
+        with pytest.raises(ModelError, match="already has the donor's vocabulary") as exc:
+            run(base, [inst, again], donor, out=tmp_path / "o", method="swap")
+        msg = str(exc.value)
+        assert str(again) in msg and "before LEP" in msg and "base's tokenizer" in msg
+    assert not (tmp_path / "o").exists()

@@ -46,6 +46,42 @@ def _check_family(base: Path, instruct: list[Path], donor: Path):
     return ref
 
 
+def _added_tokens(old: Side, new: Side) -> list[str]:
+    """The donor's tokens that the base lacks: by string in one family, else by their text."""
+    if old.family == new.family:
+        return [s for s in new.tokens if s not in old.vocab]
+    texts = {old.text_bytes(j) for j in range(len(old))}
+    return [new.tokens[i] for i in range(len(new)) if new.text_bytes(i) not in texts]
+
+
+def _check_vocabularies(
+    base: Path, donor: Path, old: Side, new: Side, insts: dict[Path, Side]
+) -> None:
+    """Refuse a donor with nothing to propagate, and an instruct model that has it already.
+
+    Both are mix-ups of folders (the base or an already propagated model passed in the wrong
+    place) that would otherwise run to the end and write a model identical to its input.
+    """
+    added = _added_tokens(old, new)
+    if not added:
+        raise ModelError(
+            f"the donor {donor} adds no tokens to the base {base}: its tokenizer's "
+            f"{len(new)} tokens are all in the base's vocabulary of {len(old)}, so there are no "
+            "new embeddings to propagate; --donor expects the base model with a tokenizer that "
+            "adds target-language tokens (`langadapt vocab extend` or `vocab train`, then "
+            "`init` and `pretrain`); was the base itself, or `init`'s input, passed as --donor?"
+        )
+    for p, side in insts.items():
+        if all(s in side.vocab for s in added):
+            raise ModelError(
+                f"the instruct model {p} already has the donor's vocabulary: its tokenizer "
+                f"({len(side)} tokens) holds all {len(added)} tokens the donor {donor} adds to "
+                f"the base (e.g. {added[0]!r}); --instruct expects an instruct model with the "
+                f"base's tokenizer ({len(old)} tokens), as it was before LEP; was a propagated "
+                "model or the donor passed as --instruct?"
+            )
+
+
 def _keep_chat_template(instruct: Path, out: Path) -> None:
     """The output tokenizer is the donor's, with the instruct model's chat template."""
     (out / _TEMPLATE_FILE).unlink(missing_ok=True)
@@ -154,6 +190,7 @@ def run(
                 "tokenizer lacks; add them to the new tokenizer before `init`"
             )
         specials[p] = [(new.vocab[side.tokens[k]], k) for k in sorted(side.special)]
+    _check_vocabularies(base, donor, old, new, insts)
     vocab_map = read_vocab_map(donor, old, new)
     T = None
     if chosen.traits["needs_transform"]:
