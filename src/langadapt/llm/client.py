@@ -163,6 +163,7 @@ class EndpointBackend:
         temperature: float = 0.0,
         stop: Sequence[str] = (),
         seed: int | None = None,
+        repetition_penalty: float = 1.0,
     ) -> dict[str, Any]:
         """The request of one prompt as data: what is sent and what the cache key hashes."""
         req: dict[str, Any] = {"model": self.model}
@@ -177,21 +178,27 @@ class EndpointBackend:
         req["stop"] = [s for s in stop if s]
         if seed is not None:
             req["seed"] = int(seed)
+        if repetition_penalty != 1.0:  # absent at 1.0, so earlier cache keys stay valid
+            req["repetition_penalty"] = float(repetition_penalty)
         return req
 
     async def _call(self, client, req: dict[str, Any]) -> tuple[str, str | None, str | None]:
         """(text, model id, finish reason) of one request; raises the client's errors, or
         `MalformedAnswer` for a 200 that is not a completion."""
         body = {k: v for k, v in req.items() if k not in ("api", "stop")}
+        # not in the OpenAI schema: sent in the body's extra fields (vLLM, SGLang and TGI's
+        # OpenAI routes read repetition_penalty there)
         extra = {
-            k: body.pop(k) for k in ("continue_final_message", "add_generation_prompt") if k in body
+            k: body.pop(k)
+            for k in ("continue_final_message", "add_generation_prompt", "repetition_penalty")
+            if k in body
         }
         if req["stop"]:
             body["stop"] = req["stop"][:MAX_STOP]
         if req["api"] == "chat":
             resp = await client.chat.completions.create(**body, extra_body=extra or None)
         else:
-            resp = await client.completions.create(**body)
+            resp = await client.completions.create(**body, extra_body=extra or None)
         try:
             choice = resp.choices[0]
             text = choice.message.content if req["api"] == "chat" else choice.text
@@ -295,15 +302,22 @@ class EndpointBackend:
         temperature: float = 0.0,
         stop: Sequence[str] = (),
         seed: int | None = None,
+        repetition_penalty: float = 1.0,
     ) -> list[str]:
         """Completions of `prompts` (the `Backend` protocol), each cut before any `stop` string.
 
         Temperature 0 asks for greedy decoding; above 0 the endpoint samples, reproducibly
-        when `seed` is given and the endpoint honours seeds. A sampled answer is cached like
+        when `seed` is given and the endpoint honours seeds. `repetition_penalty` other than
+        1.0 is sent as an extra body field (vLLM's and TGI's name for HF's penalty). A sampled answer is cached like
         any other: to draw several samples of one prompt, give each call its own seed.
         """
         done = self.complete(
-            prompts, max_new_tokens=max_new_tokens, temperature=temperature, stop=stop, seed=seed
+            prompts,
+            max_new_tokens=max_new_tokens,
+            temperature=temperature,
+            stop=stop,
+            seed=seed,
+            repetition_penalty=repetition_penalty,
         )
         return [c.text for c in done]
 

@@ -72,6 +72,7 @@ class LocalBackend:
         temperature: float = 0.0,
         stop: Sequence[str] = (),
         seed: int | None = None,
+        repetition_penalty: float = 1.0,
     ) -> list[str]:
         """Completions of `prompts`, greedy at temperature 0, cut before any `stop` string.
 
@@ -79,7 +80,9 @@ class LocalBackend:
         after `max_new_tokens`. Prompts are batched `batch_size` at a time in order of length
         (batches of similar length waste less compute on padding); each batch is a
         `[batch, longest prompt]` tensor of ids, left-padded. Sampling (temperature > 0) seeds
-        torch's generator with `seed` when given.
+        torch's generator with `seed` when given. `repetition_penalty` > 1 divides the
+        logits of tokens already in the prompt or the answer (CTRL, Keskar et al. 2019; HF's
+        `repetition_penalty`); 1.0 leaves decoding unchanged.
         """
         import torch
 
@@ -92,6 +95,8 @@ class LocalBackend:
                 torch.manual_seed(seed)
         if stop:
             kwargs.update(stop_strings=list(stop), tokenizer=self.tokenizer)
+        if repetition_penalty != 1.0:
+            kwargs["repetition_penalty"] = float(repetition_penalty)
         out: list[str] = [""] * len(encoded)
         for lo in range(0, len(order), self.batch_size):
             idx = order[lo : lo + self.batch_size]
