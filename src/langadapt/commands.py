@@ -70,6 +70,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "langadapt.lusifer.finetune:run",
         "LUSIFER stage 2: contrastive tuning with in-batch and hard negatives",
     ),
+    "lusifer eval": (
+        "langadapt.lusifer.evaluation:run",
+        "embedding models on local retrieval/STS/classification/clustering/reranking files, "
+        "with 95% intervals",
+    ),
     # evaluation
     "eval": (
         "langadapt.evaluate.runner:run",
