@@ -89,6 +89,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "langadapt.llm.judge_stage:run",
         "score answers with judges (an LLM via a prompt template, the world's exact rules)",
     ),
+    # cross-lingual instruction tuning (Chirkova & Nikoulina)
+    "xling eval": (
+        "langadapt.xling.eval:run",
+        "answers in several languages: language correctness, modifier compliance, judged aspects",
+    ),
     # the embedded default
     "world generate": (
         "langadapt.world.generate:run",
