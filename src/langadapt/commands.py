@@ -94,6 +94,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "langadapt.xling.eval:run",
         "answers in several languages: language correctness, modifier compliance, judged aspects",
     ),
+    # TAPIR: distil instruction following from a teacher (docs/distill.md)
+    "distill seed": (
+        "langadapt.distill.seed:run",
+        "distillation: read a seed set (Alpaca JSON, chat JSONL, Parquet); a teacher answers it",
+    ),
+    "distill classify": (
+        "langadapt.distill.classify:run",
+        "distillation: a task label per instruction from a taxonomy, by a prompted model",
+    ),
+    "distill balance": (
+        "langadapt.distill.rebalance:run",
+        "distillation: resample labelled instructions to target task ratios, exact counts",
+    ),
+    "distill difficulty": (
+        "langadapt.distill.difficulty:run",
+        "distillation: Model Fitting Difficulty of each instruction (pairwise judge, both orders)",
+    ),
     # the embedded default
     "world generate": (
         "langadapt.world.generate:run",

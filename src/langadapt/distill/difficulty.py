@@ -1,0 +1,179 @@
+"""`langadapt distill difficulty`: Model Fitting Difficulty of each instruction for the student.
+
+TAPIR (arXiv 2405.13448, section 3.1): the student answers every instruction; a judge sees the
+teacher's and the student's answers side by side and scores each 1-10, once in each order
+(`mfd.combine` averages the orders, cancelling position bias); MFD = teacher - student, and an
+instruction is hard when MFD > delta (default 1). The judge samples at temperature 0.2 (the
+issue's default for TAPIR), each call with a seed, so a rerun asks the same cached calls.
+
+A judge reply with no readable pair of scores is counted and reported (`unparseable`), and its
+record gets `mfd: null, hard: null`: never a guessed score. The student's answers and the
+verdicts are kept in item logs, endpoint calls in the call cache: kill the stage and rerun it,
+and only calls that were in flight are made again.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Literal
+
+from langadapt.artifacts import StageRun, write_json_atomic
+from langadapt.corpus import write_json_lines
+from langadapt.distill import mfd, records
+from langadapt.errors import ConfigError, InputError
+from langadapt.itemlog import ItemLog
+
+DEFAULT_TEMPLATE = Path(__file__).parent / "prompts" / "pairwise.jinja"
+VARIABLES = frozenset({"prompt", "answer_1", "answer_2", "scale_min", "scale_max"})
+
+
+def load_template(path: Path | None):
+    """The pairwise judge's Jinja template; unknown variables are an InputError."""
+    import jinja2
+    from jinja2 import meta
+
+    path = Path(path) if path else DEFAULT_TEMPLATE
+    if not path.is_file():
+        raise InputError(f"pairwise judge template {path} does not exist; pass a Jinja file")
+    source = path.read_text(encoding="utf-8")
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    try:
+        unknown = meta.find_undeclared_variables(env.parse(source)) - VARIABLES
+        template = env.from_string(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise InputError(f"judge template {path} line {exc.lineno}: {exc.message}") from None
+    if unknown:
+        raise InputError(
+            f"judge template {path} uses unknown variable(s) {', '.join(sorted(unknown))}; the "
+            f"pairwise judge fills {', '.join(sorted(VARIABLES))}"
+        )
+    return template
+
+
+def run(
+    *,
+    data: Path,
+    out: Path,
+    student: str,
+    judge_model: str,
+    student_served_model: str | None = None,
+    judge_served_model: str | None = None,
+    student_api_key_env: str | None = None,
+    judge_api_key_env: str | None = None,
+    template: Path | None = None,
+    delta: float = 1.0,
+    judge_temperature: float = 0.2,
+    student_max_new_tokens: int = 512,
+    judge_max_tokens: int = 256,
+    seed: int = 0,
+    concurrency: int = 16,
+    timeout_s: float = 120.0,
+    max_retries: int = 4,
+    cache: Literal["off", "read", "write", "readwrite"] = "readwrite",
+    cache_path: Path | None = None,
+    progress: bool = True,
+    force: bool = False,
+) -> Path:
+    """Score each instruction's difficulty for the student (MFD from pairwise judging).
+
+    Args:
+        data: records with a `teacher` answer (distill seed/classify/balance output).
+        out: output folder: difficulty.jsonl, hard.jsonl, easy.jsonl, summary.json.
+        student: the student: a local HF folder or an OpenAI-compatible endpoint URL.
+        judge_model: the judge: a local HF folder or an endpoint URL.
+        student_served_model: the student's model name at its endpoint.
+        judge_served_model: the judge's model name at its endpoint.
+        student_api_key_env: name of the variable holding the student endpoint's API key.
+        judge_api_key_env: name of the variable holding the judge endpoint's API key.
+        template: pairwise Jinja template (prompt, answer_1, answer_2, scale_min, scale_max).
+        delta: hard when MFD > delta, on the judge's 1-10 scale (TAPIR: 1).
+        judge_temperature: judge sampling temperature (0.2, the issue's TAPIR default).
+        student_max_new_tokens: longest student answer, in tokens (greedy).
+        judge_max_tokens: longest judge reply, in tokens.
+        seed: seed of the judge's sampled calls.
+        concurrency: endpoint requests in flight (each backend).
+        timeout_s: seconds one endpoint answer may take before it is retried.
+        max_retries: retries per endpoint call.
+        cache: endpoint call cache: readwrite, read, write or off.
+        cache_path: the cache's SQLite file (default under the langadapt cache root).
+        progress: show progress bars.
+        force: replace an existing output folder.
+    """
+    tpl = load_template(template)
+    if delta < 0:
+        raise ConfigError(f"--delta must be >= 0 (an MFD threshold on 1-10), not {delta}")
+    rows = records.read_records(Path(data), need=["teacher"], stage="distill difficulty")
+    options = {k: v for k, v in locals().items()
+               if k not in ("data", "out", "force", "rows", "tpl", "template", "progress")}  # fmt: skip
+    run_ = StageRun("distill difficulty", out, inputs={"data": Path(data), "template": template},
+                    options=options, force=force, resumable=True)  # fmt: skip
+    if run_.up_to_date():
+        return out
+    client = dict(concurrency=concurrency, timeout_s=timeout_s, max_retries=max_retries,
+                  cache=cache, cache_path=cache_path)  # fmt: skip
+    stu = records.backend(student, student_served_model, "student",
+                          api_key_env=student_api_key_env, **client)  # fmt: skip
+    jud = records.backend(judge_model, judge_served_model, "judge_model",
+                          api_key_env=judge_api_key_env, **client)  # fmt: skip
+    scale = (1, 10)
+    with run_.writing() as tmp:
+        t0 = time.perf_counter()
+
+        def answer(chunk: list[dict]) -> list[dict]:
+            got = stu.generate([records.user(r["prompt"]) for r in chunk],
+                               max_new_tokens=student_max_new_tokens, temperature=0.0)  # fmt: skip
+            return [{"id": r["id"], "student": a} for r, a in zip(chunk, got)]
+
+        answers = records.each_chunk(rows, ItemLog(tmp / "items" / "student.jsonl"), answer,
+                                     desc="student", progress=progress)  # fmt: skip
+        by_id = {r["id"]: a["student"] for r, a in zip(rows, answers)}
+
+        def judge(chunk: list[dict]) -> list[dict]:
+            chats = []
+            for r in chunk:
+                t, s = r["teacher"], by_id[r["id"]]
+                for a1, a2 in ((t, s), (s, t)):  # teacher first, then student first
+                    text = tpl.render(prompt=r["prompt"], answer_1=a1, answer_2=a2,
+                                      scale_min=scale[0], scale_max=scale[1])  # fmt: skip
+                    chats.append(records.user(text))
+            got = jud.generate(chats, max_new_tokens=judge_max_tokens,
+                               temperature=judge_temperature, seed=seed)  # fmt: skip
+            res = []
+            for i, r in enumerate(chunk):
+                raw_ab, raw_ba = got[2 * i], got[2 * i + 1]
+                ab, ba = mfd.parse_pair(raw_ab, scale), mfd.parse_pair(raw_ba, scale)
+                v = mfd.combine(ab, ba, delta=delta)
+                res.append({"id": r["id"], "ab": ab, "ba": ba, "raw_ab": raw_ab, "raw_ba": raw_ba,
+                            "score_teacher": v.teacher, "score_student": v.student,
+                            "mfd": v.mfd, "hard": v.hard})  # fmt: skip
+            return res
+
+        verdicts = records.each_chunk(rows, ItemLog(tmp / "items" / "verdicts.jsonl"), judge,
+                                      desc="judge", progress=progress)  # fmt: skip
+        keep = ("score_teacher", "score_student", "mfd", "hard", "raw_ab", "raw_ba")
+        out_rows = [r | {"student": by_id[r["id"]]} | {k: v[k] for k in keep}
+                    for r, v in zip(rows, verdicts)]  # fmt: skip
+        write_json_lines(tmp / "difficulty.jsonl", out_rows)
+        write_json_lines(tmp / "hard.jsonl", (r for r in out_rows if r["hard"] is True))
+        write_json_lines(tmp / "easy.jsonl", (r for r in out_rows if r["hard"] is False))
+        scored = [r["mfd"] for r in out_rows if r["mfd"] is not None]
+        summary = {
+            "n": len(out_rows),
+            "hard": sum(r["hard"] is True for r in out_rows),
+            "easy": sum(r["hard"] is False for r in out_rows),
+            "unparseable": len(out_rows) - len(scored),
+            "unparseable_replies": sum((v["ab"] is None) + (v["ba"] is None) for v in verdicts),
+            "mean_mfd": sum(scored) / len(scored) if scored else None,
+            "delta": delta,
+            "seconds": round(time.perf_counter() - t0, 1),
+        }
+        write_json_atomic(tmp / "summary.json", summary)
+        run_.results.update(summary)
+        print(
+            f"distill difficulty: {summary['n']} records: {summary['hard']} hard, "
+            f"{summary['easy']} easy, {summary['unparseable']} unparseable (judge replies "
+            f"without two scores: {summary['unparseable_replies']}); mean MFD "
+            f"{summary['mean_mfd']}"
+        )
+    return out
