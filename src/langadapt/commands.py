@@ -16,6 +16,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "langadapt.demo.command:run",
         "LEP end to end on the embedded default world; writes report.html",
     ),
+    "demo report": (
+        "langadapt.demo.stage:run",
+        "the demo's report from its run's folders (the last stage of configs/demo.yaml)",
+    ),
     "run": (
         "langadapt.pipeline:run",
         "run a pipeline YAML; stages that are up to date are skipped",

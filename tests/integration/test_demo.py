@@ -23,6 +23,7 @@ STAGES = (
     "conversion",
     "calibrated",
     "eval",
+    "report",
 )
 
 
@@ -46,21 +47,34 @@ def test_demo_fast_runs_lep_end_to_end_and_resumes(tmp_path):
     for name in STAGES:
         manifest = json.loads((out / name / "manifest.json").read_text())
         assert manifest["status"] == "complete", name
-    html = (out / "report.html").read_text()
+    html = (out / "report" / "report.html").read_text()
     assert html.startswith("<!doctype html>") and "data:image/png;base64," in html
     for model in ("LEP Swap", "LEP Overlap", "LEP Conversion", "calibration", "before LEP"):
         assert model in html
     assert "<script" not in html  # model text is escaped, nothing runs
-    md = (out / "report.md").read_text()
+    md = (out / "report" / "report.md").read_text()
     assert "symbols/token ru" in md and "Micro-Avg" in md
     assert "| stage | kind | seconds |" in md  # every header has its column of values
-    results = json.loads((out / "eval" / "results.json").read_text())["scores"]
+    # the report opens with its summary in words: tokens saved, LEP against instruct, caveats
+    summary = md.split("## Summary", 1)[1].split("\n## ", 1)[0]
+    assert "fewer tokens" in summary and "paired 95% interval" in summary
+    assert "On Russian," in summary and "On English," in summary
+    assert "chance / majority" in md and "every option order" in md  # baselines, rotations
+    # no raw JSON anywhere, no Markdown backticks in the HTML outside what models wrote
+    for page in (html, md):
+        assert '{"' not in page and "\\u04" not in page
+    assert "`" not in html.split("<div class='prompt'>")[0]
+    assert "different item sets" in md  # the zoo's and the eval's facts figures differ
+    res = json.loads((out / "eval" / "results.json").read_text())
+    results = res["scores"]
     assert set(results) == {"instruct", "swap", "overlap", "conversion", "calibrated", "teacher"}
+    assert res["comparisons"]["baseline"] == "instruct"  # the demo's eval pairs against instruct
+    assert res["tasks"]["world_mc.ru"]["permuted"]
     # the extended tokenizer reads Russian with far fewer tokens than the English-centric base
     ext = json.loads((out / "tokenizer" / "manifest.json").read_text())["results"]
     assert ext["added"] > 0
 
-    # kill nothing, just re-run: every stage is up to date and only the report is rebuilt
+    # kill nothing, just re-run: every stage is up to date, the report too
     t0 = time.perf_counter()
     second = _demo(out)
     assert second.returncode == 0, second.stderr[-3000:]

@@ -2,8 +2,9 @@
 
 The demo is an ordinary pipeline (`configs/demo.yaml`, run by `langadapt run`): every stage
 writes a folder with a manifest under the run folder, so a second run skips what is up to date
-and a killed run continues where it stopped. `--fast` runs a smaller twin (the `fast` world and
-zoo, fewer evaluation items) for CI.
+and a killed run continues where it stopped. Its last stage, `demo report` (stage.py), writes
+the report, so `langadapt run configs/demo.yaml` writes the same one. `--fast` runs a smaller
+twin (the `fast` world and zoo, fewer evaluation items) for CI.
 """
 
 from __future__ import annotations
@@ -35,12 +36,13 @@ def default_out(fast: bool) -> Path:
 
 
 def run(*, out: Path | None = None, fast: bool = False, force: bool = False) -> Path:
-    """Run LEP end to end on a synthetic bilingual world and write report.html.
+    """Run LEP end to end on a synthetic bilingual world and write report/report.html.
 
     Generates the world and a zoo of tiny models (cached), extends the English-centric base
     tokenizer with Russian tokens, initialises and trains the new embeddings on Russian text,
     propagates them into the English-only instruct model with Swap, Overlap and Conversion,
-    self-calibrates, and evaluates every model on held-out tasks in both languages.
+    self-calibrates, evaluates every model on held-out tasks in both languages against the
+    instruct model, and writes a report that says in words what changed.
 
     Args:
         out: run folder (default: demo, or demo-fast with --fast, under $LANGADAPT_CACHE, else
@@ -49,14 +51,12 @@ def run(*, out: Path | None = None, fast: bool = False, force: bool = False) -> 
         force: redo every stage even when it is up to date.
     """
     from langadapt import pipeline
-    from langadapt.demo.report import build_report
 
     out = Path(out or default_out(fast)).expanduser().absolute()
     t0 = time.perf_counter()
-    pipeline.run(
+    report = pipeline.run(
         pipeline_file(), overrides=FAST_OVERRIDES if fast else [], force=force, run_dir=out
     )
-    html = build_report(out, [s["name"] for s in pipeline.load_pipeline(pipeline_file())[1]])
     print(f"\ndemo finished in {time.perf_counter() - t0:.0f} s")
-    print(f"report: {html}\n        {out / 'report.md'}")
-    return html
+    print(f"report: {report / 'report.html'}\n        {report / 'report.md'}")
+    return report / "report.html"

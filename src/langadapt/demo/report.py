@@ -1,29 +1,48 @@
-"""The demo's report: what LEP did to the tiny English-centric model, read from the run folder.
+"""The demo's report: what LEP did to the tiny English-centric model, read from the run's folders.
 
-Everything here is read from the stages' own outputs (manifests, eval results, training
-metrics) under the run folder; nothing is recomputed except the tokenizer figures, which are
-measured on the world's held-out parallel sentences.
+Everything here is read from the stages' own outputs (manifests, eval results with their
+intervals and paired comparisons, training metrics); nothing is recomputed except the tokenizer
+figures, which are measured on the world's held-out parallel sentences. The report opens with
+a summary in words (summary.py) computed from the same figures as the tables below it.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from langadapt.artifacts import read_manifest
 from langadapt.corpus import read_json_lines
+from langadapt.demo.scores import (
+    LEP_VARIANTS,
+    MODELS,
+    answers_table,
+    difference_table,
+    items_per_task,
+    model_order,
+    overview_table,
+    task_table,
+)
+from langadapt.demo.summary import LANGUAGES, TokenFigures, summarise
+from langadapt.demo.zoo_card import zoo_section
 from langadapt.errors import MissingExtraError
 from langadapt.report.html import Figure, Samples, Section, Table, Text, write_report
 
-# eval folder name -> how the report calls it, in the order rows are shown
-MODELS = {
-    "instruct": "instruct (English-only, before LEP)",
-    "swap": "LEP Swap",
-    "overlap": "LEP Overlap",
-    "conversion": "LEP Conversion",
-    "calibrated": "LEP Conversion + calibration",
-    "teacher": "teacher (bilingual, for reference)",
-}
+TITLE = "langadapt demo: LEP on a synthetic bilingual world"
+
+
+@dataclass
+class RunFolders:
+    """The stage folders the report reads (the `demo report` stage's inputs)."""
+
+    world: Path
+    zoo: Path
+    tokenizer: Path
+    embeddings: Path
+    propagated: list[Path]
+    eval: Path
+    ran: list[Path] = field(default_factory=list)  # every stage of the run, for "What ran"
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -40,12 +59,12 @@ def _figure(make, name: str, caption: str) -> list[Figure]:
         return []
 
 
-def _stages(run_dir: Path, stages: list[str]) -> Section:
+def _stages(folders: RunFolders) -> Section:
     rows = []
-    for name in stages:
-        m = read_manifest(run_dir / name)
+    for folder in folders.ran:
+        m = read_manifest(folder)
         if m:
-            rows.append([name, m["stage"], m.get("seconds", 0.0)])
+            rows.append([folder.name, m["stage"], m.get("seconds", 0.0)])
     total = sum(r[2] for r in rows)
     return Section(
         "What ran",
@@ -70,15 +89,15 @@ def _stages(run_dir: Path, stages: list[str]) -> Section:
     )
 
 
-def _tokenizers(run_dir: Path) -> Section:
+def _tokenizers(folders: RunFolders) -> tuple[Section, list[TokenFigures]]:
     from langadapt.models import load_tokenizer
     from langadapt.report.plots import grouped_bars
     from langadapt.tokens.metrics import tokenizer_stats
 
-    pairs = _jsonl(run_dir / "world" / "eval" / "parallel.jsonl")
+    pairs = _jsonl(folders.world / "eval" / "parallel.jsonl")
     toks = {
-        "base (English-centric)": run_dir / "zoo" / "base",
-        "extended (LEP)": run_dir / "tokenizer",
+        "base (English-centric)": folders.zoo / "base",
+        "extended (LEP)": folders.tokenizer,
     }
     stats = {
         name: {
@@ -87,6 +106,13 @@ def _tokenizers(run_dir: Path) -> Section:
         }
         for name, path in toks.items()
     }
+    before, after = stats.values()
+    figures = [
+        TokenFigures(
+            language, before[lang].symbols_per_token, after[lang].symbols_per_token, len(pairs)
+        )
+        for lang, language in (("ru", "Russian"), ("en", "English"))
+    ]
     rows = [
         [
             name,
@@ -97,7 +123,7 @@ def _tokenizers(run_dir: Path) -> Section:
         ]
         for name, s in stats.items()
     ]
-    extend = read_manifest(run_dir / "tokenizer") or {}
+    extend = read_manifest(folders.tokenizer) or {}
     added = extend.get("results", {}).get("added")
     text = (
         f"Held-out parallel sentences ({len(pairs)} pairs). Symbols per token is the LEP "
@@ -114,99 +140,56 @@ def _tokenizers(run_dir: Path) -> Section:
         "tokenizers.png",
         "symbols per token",
     )
-    return Section(
-        "Tokenizers",
-        [
-            Text(text),
-            Table(
-                [
-                    "tokenizer",
-                    "vocabulary",
-                    "symbols/token ru",
-                    "symbols/token en",
-                    "round trip ru",
-                ],
-                rows,
-                digits=2,
-            ),
-            *figs,
-        ],
+    columns = ["tokenizer", "vocabulary", "symbols/token ru", "symbols/token en", "round trip ru"]
+    section = Section("Tokenizers", [Text(text), Table(columns, rows, digits=2), *figs])
+    return section, figures
+
+
+_METHODS = {
+    "wilson": "Wilson score intervals for shares of right answers",
+    "normal": "mean ± 1.96·stderr for graded scores and for averages",
+    "bootstrap": "bootstrap percentiles over items for corpus-level metrics",
+}
+
+
+def _legend(results: dict) -> str:
+    """How the intervals of these tables were computed (only the kinds that occur)."""
+    used = {
+        est["method"]
+        for sc in results["scores"].values()
+        for by_metric in sc.get("intervals", {}).values()
+        for est in by_metric.values()
+    } | {"normal"}
+    kinds = "; ".join(text for key, text in _METHODS.items() if key in used)
+    return (
+        f"Intervals are 95%: {kinds}. Differences are paired: both models on the same items "
+        "(paired t over items; averages combine their tasks' paired differences)."
     )
 
 
-def _scores(run_dir: Path) -> tuple[Section, dict]:
-    from langadapt.report.plots import grouped_bars
-
-    res = json.loads((run_dir / "eval" / "results.json").read_text(encoding="utf-8"))
-    scores = res["scores"]
-    tasks = list(res["tasks"])
-    ru = [t for t in tasks if res["tasks"][t]["group"].endswith("-ru")]
-    en = [t for t in tasks if res["tasks"][t]["group"].endswith("-en")]
-    names = [m for m in MODELS if m in scores] + [m for m in scores if m not in MODELS]
-
-    def table(tasks_: list[str], group: str, caption: str) -> Table:
-        cols = (
-            ["model"]
-            + [
-                f"{t.removeprefix('world_').rsplit('.', 1)[0]} ({res['tasks'][t]['primary']})"
-                for t in tasks_
-            ]
-            + ["average"]
+def _scores(results: dict) -> Section:
+    blocks: list = [
+        Text(
+            "`langadapt eval` on held-out people of the world (their facts appear only in "
+            "pretraining text). Groups average their tasks; Micro-Avg is the plain mean over "
+            f"all tasks (LEP section 2.3). Items per task: {items_per_task(results)}."
         )
-        rows = [
-            [MODELS.get(m, m)]
-            + [scores[m]["tasks"][t][res["tasks"][t]["primary"]] for t in tasks_]
-            + [scores[m]["groups"].get(group)]
-            for m in names
-        ]
-        return Table(cols, rows, caption=caption)
-
-    summary = Table(
-        ["model", "Russian avg", "English avg", "Micro-Avg"],
-        [
-            [
-                MODELS.get(m, m),
-                scores[m]["groups"].get("world-ru"),
-                scores[m]["groups"].get("world-en"),
-                scores[m]["micro_avg"],
-            ]
-            for m in names
-        ],
-        caption="summary: group averages and Micro-Avg over all tasks",
-    )
-    n = {t: scores[names[0]]["tasks"][t].get("n") for t in tasks}
-    figs = _figure(
-        lambda: grouped_bars(
-            [MODELS.get(m, m).split(" (")[0] for m in names],
-            {
-                "Russian": [scores[m]["groups"].get("world-ru", 0.0) for m in names],
-                "English": [scores[m]["groups"].get("world-en", 0.0) for m in names],
-            },
-            title="held-out world tasks, group averages",
-        ),
-        "scores.png",
-        "group averages per model",
-    )
-    return Section(
-        "Task scores on held-out world tasks",
-        [
-            Text(
-                "`langadapt eval` on held-out people of the world (their facts appear only in "
-                "pretraining text). Groups average their tasks; Micro-Avg is the plain mean over "
-                f"all tasks (LEP section 2.3). Items per task: {', '.join(f'{t}: {k}' for t, k in n.items())}."
-            ),
-            table(ru, "world-ru", "Russian, the target language"),
-            table(en, "world-en", "English, what the model already knew"),
-            summary,
-            *figs,
-        ],
-    ), res
+    ]
+    groups = [g for g in LANGUAGES if any(t["group"] == g for t in results["tasks"].values())]
+    blocks += [task_table(results, g) for g in groups]
+    blocks += [t for g in groups if (t := difference_table(results, g)) is not None]
+    answers = answers_table(results)
+    if answers is not None:
+        blocks.append(answers)
+    blocks.append(Text(_legend(results)))
+    return Section("Task scores on held-out world tasks", blocks)
 
 
-def _fits(run_dir: Path) -> Section:
+def _fits(folders: RunFolders) -> Section:
     rows = []
-    for method in ("swap", "overlap", "conversion"):
-        m = read_manifest(run_dir / method) or {}
+    for folder in folders.propagated:
+        m = read_manifest(folder) or {}
+        method = m.get("options", {}).get("method", folder.name)
         for model, mats in m.get("results", {}).get("models", {}).items():
             for key, q in mats.items():
                 if isinstance(q, dict) and "r2" in q:
@@ -224,39 +207,41 @@ def _fits(run_dir: Path) -> Section:
     )
 
 
-def _training(run_dir: Path) -> Section:
-    metrics = _jsonl(run_dir / "embeddings" / "metrics.jsonl")
+def _training(folders: RunFolders) -> Section:
+    metrics = _jsonl(folders.embeddings / "metrics.jsonl")
+    train = (read_manifest(folders.embeddings) or {}).get("options", {}).get("train")
+    what = {
+        "new-rows": "only the new tokens' rows move, the base's own rows stay as they were",
+        "embeddings": "the input embeddings and the output head move, every row",
+    }.get(train, f"--train {train}")
     blocks: list = [
         Text(
             f"Embeddings-only training on Russian world text: {len(metrics)} steps; every "
-            f"transformer layer frozen; {_trained(run_dir)}."
+            f"transformer layer frozen; {what}."
         )
     ]
-    loss_png = run_dir / "embeddings" / "loss.png"  # drawn by `pretrain` itself
+    loss_png = folders.embeddings / "loss.png"  # drawn by `pretrain` itself
     if loss_png.is_file():
         blocks.append(Figure(loss_png.read_bytes(), "loss.png", "training loss and learning rate"))
     return Section("Embedding training", blocks)
 
 
-def _trained(run_dir: Path) -> str:
-    train = (read_manifest(run_dir / "embeddings") or {}).get("options", {}).get("train")
-    return {
-        "new-rows": "only the new tokens' rows move, the base's own rows stay as they were",
-        "embeddings": "the input embeddings and the output head move, every row",
-    }.get(train, f"--train {train}")
-
-
-def _samples(run_dir: Path, res: dict) -> Section:
-    models = [m for m in MODELS if m in res["scores"]]
-    blocks: list = []
-    for task, source, field, k in (
+def _samples(folders: RunFolders, results: dict) -> Section:
+    models = [m for m in MODELS if m in results["scores"]]
+    blocks: list = [
+        Text(
+            "The first held-out items of three tasks, every model's answer beside the reference "
+            "(greedy decoding, as scored)."
+        )
+    ]
+    for task, source, key, k in (
         ("world_facts.ru", "facts.ru.jsonl", "question", 3),
         ("world_facts.en", "facts.en.jsonl", "question", 2),
         ("world_copy_sentence.ru", "copy_sentence.ru.jsonl", "text", 1),
     ):
-        prompts = {r["id"]: r[field] for r in _jsonl(run_dir / "world" / "eval" / source)}
+        prompts = {r["id"]: r[key] for r in _jsonl(folders.world / "eval" / source)}
         per_model = {
-            m: {r["id"]: r for r in _jsonl(run_dir / "eval" / "items" / m / f"{task}.jsonl")}
+            m: {r["id"]: r for r in _jsonl(folders.eval / "items" / m / f"{task}.jsonl")}
             for m in models
         }
         ids = sorted(per_model[models[0]])[:k] if models else []
@@ -272,44 +257,42 @@ def _samples(run_dir: Path, res: dict) -> Section:
     return Section("Example generations (held-out)", blocks)
 
 
-def _zoo(run_dir: Path) -> Section:
-    m = read_manifest(run_dir / "zoo") or {}
-    members = m.get("results", {}).get("members", {})
-    rows = [
-        [name, json.dumps(info.get("scores", {}))]
-        for name, info in members.items()
-        if info.get("scores")
-    ]
-    return Section(
-        "The zoo",
-        [
-            Text(
-                "Each zoo member is a normal Hugging Face folder with a model card (README.md) "
-                "saying how it was made."
-            ),
-            Table(["model", "zoo's own scores"], rows),
-        ],
-    )
+def build_report(folders: RunFolders, out: Path, reproduce: str) -> Path:
+    """Write report.html and report.md (and their images) into `out`; returns the HTML path.
 
-
-def build_report(run_dir: Path, stages: list[str]) -> Path:
-    """Write report.html and report.md into the run folder; returns the HTML path.
-
-    `stages`: the pipeline's stage names in order (the "What ran" table).
+    `reproduce`: the commands that make this run again, for the last section.
     """
-    run_dir = Path(run_dir)
-    scores, res = _scores(run_dir)
-    sections = [
-        _stages(run_dir, stages),
-        _tokenizers(run_dir),
-        scores,
-        _fits(run_dir),
-        _training(run_dir),
-        _samples(run_dir, res),
-        _zoo(run_dir),
-        Section(
-            "Reproduce",
-            [Text(f"langadapt demo --out {run_dir}\n\nor: langadapt run configs/demo.yaml")],
+    from langadapt.report.plots import grouped_bars
+
+    results = json.loads((folders.eval / "results.json").read_text(encoding="utf-8"))
+    tokens_section, tokens = _tokenizers(folders)
+    names = model_order(results)
+    display = {m: MODELS.get(m, m) for m in names}
+    short = {m: name.split(" (")[0] for m, name in display.items()}  # prose needs no glosses
+    paragraphs = summarise(results, tokens, short, LEP_VARIANTS)
+    chart = _figure(
+        lambda: grouped_bars(
+            [display[m].split(" (")[0] for m in names],
+            {
+                LANGUAGES[g]: [results["scores"][m]["groups"].get(g, 0.0) for m in names]
+                for g in LANGUAGES
+            },
+            title="held-out world tasks, group averages",
         ),
+        "scores.png",
+        "group averages per model",
+    )
+    summary = Section("Summary", [Text("\n\n".join(paragraphs)), overview_table(results), *chart])
+    zoo = zoo_section(read_manifest(folders.zoo) or {}, results)
+    sections = [
+        summary,
+        _stages(folders),
+        tokens_section,
+        _scores(results),
+        _fits(folders),
+        _training(folders),
+        _samples(folders, results),
+        zoo,
+        Section("Reproduce", [Text(reproduce)]),
     ]
-    return write_report(run_dir, "langadapt demo: LEP on a synthetic bilingual world", sections)
+    return write_report(out, TITLE, sections)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,18 +57,41 @@ def _cell(value: object, digits: int) -> str:
     return "" if value is None else str(value)
 
 
+_FIGURE = re.compile(r"^[-+#]?\d|^-?$")  # a number, an interval, '#4 48%', or empty / '-'
+
+
+def _td(value: object, digits: int) -> str:
+    """A cell; words are left-aligned, figures right-aligned (so their digits line up)."""
+    text = _cell(value, digits)
+    left = "" if _FIGURE.match(text) else " class='t'"
+    return f"<td{left}>{html.escape(text)}</td>"
+
+
+_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def _inline(text: str) -> str:
+    """Escaped prose with Markdown's `code` spans as <code>: the HTML shows no backticks.
+
+    Only prose (Text blocks, captions) goes through here; model output and data cells are
+    escaped verbatim, so what a model wrote is shown exactly as it wrote it.
+    """
+    return _CODE.sub(r"<code>\1</code>", html.escape(text))
+
+
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
 padding:0 1em;color:#1b1f24;line-height:1.45}
 h1{border-bottom:2px solid #d0d7de;padding-bottom:.3em}h2{margin-top:2em;border-bottom:1px solid #d0d7de}
 table{border-collapse:collapse;margin:1em 0;font-size:.92em}caption{text-align:left;color:#57606a;padding:.3em 0}
 th,td{border:1px solid #d0d7de;padding:.35em .7em;text-align:right}th{background:#f6f8fa}
-td:first-child,th:first-child{text-align:left}
+td:first-child,th:first-child,td.t{text-align:left}
 figure{margin:1em 0}figure img{max-width:100%;border:1px solid #d0d7de}figcaption{color:#57606a;font-size:.9em}
 .samples{display:grid;grid-template-columns:repeat(auto-fit,minmax(240px,1fr));gap:.6em;margin:1em 0}
 .sample{border:1px solid #d0d7de;border-radius:6px;padding:.5em .7em;background:#fbfcfd}
 .sample h4{margin:.1em 0 .4em;font-size:.85em;color:#57606a}
 pre{white-space:pre-wrap;word-break:break-word;margin:0;font-size:.88em}
+code{background:#f6f8fa;border-radius:4px;padding:.05em .3em;font-size:.9em}
 .prompt{background:#f6f8fa;border-left:3px solid #0969da;padding:.5em .8em;margin-top:1.2em}
 """
 
@@ -83,14 +107,14 @@ def render_html(title: str, sections: Sequence[Section]) -> str:
         out.append(f"<h2>{esc(sec.heading)}</h2>")
         for b in sec.blocks:
             if isinstance(b, Text):
-                out += [f"<p>{esc(p)}</p>" for p in b.text.split("\n\n") if p.strip()]
+                out += [f"<p>{_inline(p)}</p>" for p in b.text.split("\n\n") if p.strip()]
             elif isinstance(b, Table):
                 out.append("<table>")
                 if b.caption:
-                    out.append(f"<caption>{esc(b.caption)}</caption>")
+                    out.append(f"<caption>{_inline(b.caption)}</caption>")
                 out.append("<tr>" + "".join(f"<th>{esc(c)}</th>" for c in b.columns) + "</tr>")
                 for row in b.rows:
-                    cells = "".join(f"<td>{esc(_cell(v, b.digits))}</td>" for v in row)
+                    cells = "".join(_td(v, b.digits) for v in row)
                     out.append(f"<tr>{cells}</tr>")
                 out.append("</table>")
             elif isinstance(b, Figure):
@@ -98,7 +122,7 @@ def render_html(title: str, sections: Sequence[Section]) -> str:
                 out.append(
                     f"<figure><img alt='{esc(b.caption or b.name)}' "
                     f"src='data:image/png;base64,{data}'>"
-                    f"<figcaption>{esc(b.caption)}</figcaption></figure>"
+                    f"<figcaption>{_inline(b.caption)}</figcaption></figure>"
                 )
             elif isinstance(b, Samples):
                 out.append(
