@@ -98,6 +98,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "langadapt.xling.eval:run",
         "answers in several languages: language correctness, modifier compliance, judged aspects",
     ),
+    "xling data": (
+        "langadapt.xling.data:run",
+        "the paper's instruction files (LIMA, Dolly and translations) as one sft chat file",
+    ),
     # TAPIR: distil instruction following from a teacher (docs/distill.md)
     "distill seed": (
         "langadapt.distill.seed:run",

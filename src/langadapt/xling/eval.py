@@ -192,7 +192,9 @@ def run(
         write_json_atomic(tmp / "summary.json", summary)
         report.write(tmp, f"Cross-lingual answers of {model}", summary, rows, examples)
         head = summary["headline"]["correct_language"]
-        run_.results.update({"correct_language": head["value"], "answers": head["n"]})
+        other = summary["headline"]["correct_language_non_english"]
+        run_.results.update({"correct_language": head["value"], "answers": head["n"],
+                             "correct_language_non_english": other["value"]})  # fmt: skip
         if judge == "llm":
             bad = sum(s["aspects"]["unparseable"] for s in summary["languages"].values())
             run_.results["unparseable"] = bad
