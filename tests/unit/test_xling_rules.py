@@ -24,6 +24,8 @@ def test_verdicts_whole_and_line_by_line():
     mixed = lid.verdict(RU + "\n" + EN + "\n" + RU, "ru")
     assert mixed["verdict"] == "switched" and not mixed["line_pass"] and mixed["lines_ok"] == 2
     assert lid.verdict("1. 2. 3.", "en")["verdict"] == "empty"
+    short = lid.verdict("Rome, Italy.", "ru")  # no line long enough: the whole answer decides
+    assert short["lines"] == 0 and not short["line_pass"]
 
 
 def test_unknown_language_is_refused():

@@ -90,7 +90,8 @@ class Identifier:
 
         Returns {"verdict", "whole" (language of the whole answer), "whole_score", "lines"
         (judged lines), "lines_ok" (of them in `lang`), "line_pass" (every judged line in
-        `lang`: the Language Confusion Benchmark's line-level pass)}.
+        `lang`, or the whole answer when no line is long enough: the Language Confusion
+        Benchmark's line-level pass)}.
         """
         if not _LETTER.search(text):
             return {"verdict": "empty", "whole": None, "whole_score": None, "lines": 0,
@@ -98,7 +99,8 @@ class Identifier:
         whole, score = self.identify(_MARKUP.sub(" ", text))
         judged = self.lines(text)
         ok = sum(line.lang == lang for line in judged)
-        line_pass = ok == len(judged)
+        # no line long enough to judge: the whole answer decides (not a vacuous pass)
+        line_pass = ok == len(judged) if judged else whole == lang
         if whole == lang and line_pass:
             verdict = "correct"
         elif whole != lang and ok == 0:
