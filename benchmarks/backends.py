@@ -58,13 +58,18 @@ def _sequential(url: str, model: str, prompts, max_tokens: int) -> float:
 
 
 def _measure(url: str, model: str, n: int, max_tokens: int, levels: list[int]) -> dict:
+    # a few calls first, untimed: the first generations of a freshly loaded model are slow
+    # (allocator, kernels), which would make the sequential baseline look worse than it is
+    _sequential(url, model, _prompts("warm", 4), max_tokens)
     row = {"sequential_rps": round(_sequential(url, model, _prompts("seq", n), max_tokens), 2)}
     for c in levels:
         client = EndpointBackend(url, model, concurrency=c, cache="off")
         prompts = _prompts(f"c{c}", n)
+        # timed from a fresh client: building it and opening its connections is part of a job
         t0, cpu0 = time.perf_counter(), time.process_time()
         client.generate(prompts, max_new_tokens=max_tokens)
         rps = n / (time.perf_counter() - t0)
+        client.close()
         row[f"in_flight_{c}_rps"] = round(rps, 2)
         # the client's own CPU per call: what caps the rate once latency is overlapped
         row[f"in_flight_{c}_client_cpu_ms_per_call"] = round(
@@ -81,7 +86,9 @@ def _cached(url: str, model: str, n: int, folder: Path) -> float:
     t0 = time.perf_counter()
     client.generate(prompts, max_new_tokens=8)
     assert client.stats.cached == n
-    return n / (time.perf_counter() - t0)
+    rate = n / (time.perf_counter() - t0)
+    client.close()
+    return rate
 
 
 def main() -> None:
@@ -120,6 +127,7 @@ def main() -> None:
                 result["serve"]["max_tokens"] = args.max_tokens
             finally:
                 proc.kill()
+    result["load_avg_1m_at_end"] = round(os.getloadavg()[0], 2)
     print(json.dumps(result, indent=2))
 
 

@@ -67,7 +67,11 @@ class CallCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # autocommit (isolation_level=None): each INSERT is its own transaction, on disk
             # when the call returns; timeout: another process writing the same file waits
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            # check_same_thread off: the client's loop thread writes what the caller's thread
+            # opened; they never use it at the same time (generate blocks until the loop is done)
+            self._db = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
             self._db.execute("PRAGMA journal_mode=WAL")
             # NORMAL in WAL mode: a process crash loses nothing committed (only a power cut may)
             self._db.execute("PRAGMA synchronous=NORMAL")

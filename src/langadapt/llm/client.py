@@ -28,7 +28,6 @@ import asyncio
 import os
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ from urllib.parse import urlsplit, urlunsplit
 from langadapt.errors import EndpointError, InputError, require
 from langadapt.llm.backend import Prompt, cut_at_stop
 from langadapt.llm.cache import CacheMode, CallCache, request_key
+from langadapt.llm.eventloop import LoopThread
 from langadapt.llm.failures import explain
 
 MAX_STOP = 4  # the OpenAI API accepts at most 4 stop strings; the rest are cut client-side
@@ -132,6 +132,10 @@ class EndpointBackend:
         self.cache = CallCache(cache_path or default_cache_path(), mode=cache)
         self.progress = progress
         self.stats = CallStats()
+        # one loop and one HTTP client for the backend's life: its connections are reused by
+        # every generate call instead of being opened again per call (llm/eventloop.py)
+        self._loop = LoopThread()
+        self._http = None
 
     @staticmethod
     def _read_key(name: str | None) -> str:
@@ -146,14 +150,31 @@ class EndpointBackend:
         return value
 
     def _client(self):
+        """The backend's async client, built on first use on the backend's loop."""
         import openai
 
-        return openai.AsyncOpenAI(
-            base_url=self.base_url,
-            api_key=self._key,
-            max_retries=self.max_retries,
-            timeout=self.timeout_s,
-        )
+        if self._http is None:
+            self._http = openai.AsyncOpenAI(
+                base_url=self.base_url,
+                api_key=self._key,
+                max_retries=self.max_retries,
+                timeout=self.timeout_s,
+            )
+        return self._http
+
+    def close(self) -> None:
+        """Close the HTTP connections and stop the backend's loop thread (a later call opens
+        them again). The process's exit does the same for a backend never closed."""
+        if self._http is not None and self._loop.running:
+            self._loop.run(self._http.close())
+        self._http = None
+        self._loop.close()
+
+    def __enter__(self) -> EndpointBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def request(
         self,
@@ -273,7 +294,6 @@ class EndpointBackend:
             await asyncio.gather(*(one(k, reqs[idx[0]]) for k, idx in todo.items()))
         finally:
             bar.close()
-            await client.close()
         if failures:
             self.stats.errors += failures
             missing = sum(c is None for c in out)
@@ -292,7 +312,7 @@ class EndpointBackend:
     def complete(self, prompts: Sequence[Prompt], **sampling: Any) -> list[Completion]:
         """One `Completion` per prompt, in order; see `generate` for `sampling`."""
         reqs = [self.request(p, **sampling) for p in prompts]
-        return _run_sync(self._run(reqs))  # type: ignore[return-value]
+        return self._loop.run(self._run(reqs))  # type: ignore[return-value]
 
     def generate(
         self,
@@ -321,24 +341,40 @@ class EndpointBackend:
         )
         return [c.text for c in done]
 
+    def card(self) -> dict[str, Any] | None:
+        """The endpoint's `/v1/models` entry of `model` (its `id`, and e.g. `root`, the served
+        folder, from vLLM or `langadapt serve`), checked before a long job starts.
+
+        Returns None when the endpoint has no `/v1/models` route (then nothing can be checked);
+        raises EndpointError, naming the URL, when it cannot be reached or does not serve
+        `model` (listing what it serves).
+        """
+
+        async def find() -> dict[str, Any] | None:
+            import openai
+
+            client = self._client()
+            try:
+                cards = [m.model_dump() async for m in client.models.list()]
+            except openai.NotFoundError:
+                return None
+            except openai.OpenAIError as exc:
+                raise EndpointError(await explain(exc, self, client)) from None
+            for c in cards:
+                if c.get("id") == self.model:
+                    return c
+            served = ", ".join(str(c.get("id")) for c in cards[:20]) or "no models"
+            raise EndpointError(
+                f"endpoint {self.url} does not serve model {self.model!r}; it serves: {served}; "
+                "pass one of those names as the served model"
+            )
+
+        return self._loop.run(find())
+
     def models(self) -> list[str]:
         """The model ids the endpoint lists at `/v1/models`."""
 
         async def ids() -> list[str]:
-            client = self._client()
-            try:
-                return [m.id async for m in client.models.list()]
-            finally:
-                await client.close()
+            return [m.id async for m in self._client().models.list()]
 
-        return _run_sync(ids())
-
-
-def _run_sync(coro):
-    """Run a coroutine to completion, also from code that already runs an event loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with ThreadPoolExecutor(1) as pool:  # inside a running loop (a notebook): its own thread
-        return pool.submit(asyncio.run, coro).result()
+        return self._loop.run(ids())

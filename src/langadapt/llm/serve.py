@@ -25,12 +25,11 @@ import threading
 import time
 import uuid
 from concurrent.futures import Future
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Literal
 
 from langadapt.errors import InputError, LangAdaptError
-from langadapt.llm.loopback import JSONHandler
+from langadapt.llm.loopback import HTTPServer, JSONHandler
 
 _UNSUPPORTED = {"stream": False, "n": 1, "top_p": 1.0, "logprobs": False, "tools": None}
 
@@ -52,19 +51,20 @@ class ModelServer:
         host, port: where to listen (port 0: a free port; see `url`).
     """
 
-    def __init__(self, backend, name: str, *, host: str = "127.0.0.1", port: int = 0):
-        self.backend, self.name = backend, name
+    def __init__(
+        self, backend, name: str, *, host: str = "127.0.0.1", port: int = 0, root: str | None = None
+    ):
+        self.backend, self.name, self.root = backend, name, root
         self.jobs: queue.Queue = queue.Queue()
         self.requests = 0  # completion requests answered, for /health and tests
         self._stop = threading.Event()
         try:
-            self.httpd = ThreadingHTTPServer((host, port), _ServeHandler)
+            self.httpd = HTTPServer((host, port), _ServeHandler)
         except OSError as exc:
             raise InputError(
                 f"cannot listen on {host}:{port} ({exc}); pass another --port, or --port 0 for "
                 "a free one"
             ) from None
-        self.httpd.daemon_threads = True
         self.httpd.owner = self  # type: ignore[attr-defined]
         self._worker = threading.Thread(target=self._work, daemon=True)
         self._worker.start()
@@ -195,6 +195,8 @@ class _ServeHandler(JSONHandler):
         path = self.path.rstrip("/")
         if path == "/v1/models":
             entry = {"id": owner.name, "object": "model", "created": 0, "owned_by": "langadapt"}
+            if owner.root:  # the served folder, as vLLM's `root`: a client finds the tokenizer
+                entry["root"] = owner.root
             self._send(200, {"object": "list", "data": [entry]})
         elif path == "/health":
             self._send(200, {"status": "ok", "model": owner.name, "requests": owner.requests})
@@ -236,7 +238,8 @@ def run(
     """Serve a local model folder as an OpenAI-compatible endpoint until interrupted (Ctrl-C).
 
     `/v1/chat/completions` (the model's chat template applied), `/v1/completions` and
-    `/v1/models`; greedy output equals in-process generation. Offline: nothing is fetched.
+    `/v1/models` (which names the served folder as `root`, so `langadapt eval` on this machine
+    counts tokens with its tokenizer); greedy output equals in-process generation. Offline: nothing is fetched.
     Point any client at `http://HOST:PORT/v1`, e.g. `langadapt eval --model http://HOST:PORT/v1
     --served-model NAME`.
 
@@ -259,7 +262,8 @@ def run(
     if batch_size < 1:
         raise InputError(f"--batch-size {batch_size} must be at least 1")
     backend = LocalBackend(folder, batch_size=batch_size, dtype=dtype, allow_pickle=allow_pickle)
-    server = ModelServer(backend, served_model or folder.name, host=host, port=port)
+    name = served_model or folder.name
+    server = ModelServer(backend, name, host=host, port=port, root=str(folder.resolve()))
     print(f"serving {server.name} at {server.url}", flush=True)
     try:
         server.serve_forever()
