@@ -18,10 +18,10 @@ from langadapt.errors import InputError
 from langadapt.evaluate.data import read_records
 from langadapt.evaluate.permute import not_permutable
 from langadapt.evaluate.prompts import build_items, prompt, render
+from langadapt.evaluate.remote import EndpointModel, Target, labels, targets
 from langadapt.evaluate.report import summarise, task_scores, write_reports
 from langadapt.evaluate.taskfile import Task, resolve_tasks
 from langadapt.itemlog import ItemLog
-from langadapt.models import has_tokenizer, read_config
 
 _KEEP = ("id", "gold", "pair", "group", "choices", "perm_of")
 
@@ -36,11 +36,9 @@ def _free_memory() -> None:
         torch.cuda.empty_cache()
 
 
-def _labels(models: list[Path]) -> list[str]:
-    names = [Path(m).name or str(m) for m in models]
-    return [
-        f"{Path(m).parent.name}/{n}" if names.count(n) > 1 else n for m, n in zip(models, names)
-    ]
+def _loglik(task: Task) -> bool:
+    """Whether the task scores with a local model's log-probabilities (not over an endpoint)."""
+    return registry.get("eval-method", task.method).traits["needs"] == "loglik"
 
 
 def _prepare(task: Task, limit: int | None, shots: int) -> list[dict]:
@@ -79,8 +77,11 @@ def _score_task(
         disable=not progress,
         unit="item",
     )
-    for s in range(0, len(pending), batch_size):
-        chunk = pending[s : s + batch_size]
+    # an endpoint answers as many calls at once as it has in flight: a persisted batch of
+    # batch_size (8) would cap it there, so its batches hold several rounds of calls
+    step = max(batch_size, 4 * backend.concurrency) if isinstance(lm, EndpointModel) else batch_size
+    for s in range(0, len(pending), step):
+        chunk = pending[s : s + step]
         if generates:
             results = method.func(
                 backend, chunk, options=task.options, batch_size=batch_size, tokenizer=lm.tok
@@ -99,7 +100,7 @@ def _score_task(
 
 def run(
     *,
-    model: list[Path],
+    model: list[str],
     tasks: list[str],
     out: Path,
     data_dir: Path | None = None,
@@ -110,6 +111,14 @@ def run(
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto",
     permute_choices: bool = False,
     baseline: str | None = None,
+    served_model: str | None = None,
+    tokenizer: Path | None = None,
+    api_key_env: str | None = None,
+    concurrency: int = 16,
+    timeout_s: float = 120.0,
+    max_retries: int = 4,
+    cache: Literal["off", "read", "write", "readwrite"] = "readwrite",
+    cache_path: Path | None = None,
     progress: bool = True,
     force: bool = False,
 ) -> Path:
@@ -122,8 +131,14 @@ def run(
     under items/. `langadapt ls eval-method` and `langadapt ls metric` list
     what task files can use.
 
+    An endpoint (`--model http://HOST:PORT/v1 --served-model NAME`, e.g. `langadapt serve` or
+    vLLM) runs the generation tasks; log-probability tasks need a local model and are skipped
+    with the reason recorded in results.json (`skipped`), for every model of that run so that
+    all are compared on the same tasks (docs/evaluation.md, "Evaluating an endpoint").
+
     Args:
-        model: one or more Hugging Face model folders (safetensors) with their tokenizers.
+        model: one or more Hugging Face model folders (safetensors) with their tokenizers,
+            or OpenAI-compatible endpoint URLs (http://HOST:PORT/v1, with --served-model).
         tasks: task names, group names (e.g. darumeru, world-en) or task files (.yaml).
         out: output folder.
         data_dir: folder the tasks' relative dataset paths start from (the Darumeru download, or
@@ -140,40 +155,78 @@ def run(
             can also set permute_choices: true). Default off: scores as published.
         baseline: the model label (folder name) every other model is compared with, on the
             same items (paired differences with 95% intervals); default the first model.
+        served_model: the model name at the endpoint (with an endpoint --model).
+        tokenizer: the endpoint model's tokenizer folder (chat or plain prompts, token counts
+            of copy tasks); default the folder the endpoint names as the model's root in
+            /v1/models (`langadapt serve` does) when it is on this machine.
+        api_key_env: name of the environment variable holding the endpoint's API key (the
+            key itself is never written anywhere).
+        concurrency: endpoint requests in flight.
+        timeout_s: seconds one endpoint answer may take before it is retried.
+        max_retries: retries per endpoint call.
+        cache: endpoint call cache: readwrite, read, write or off.
+        cache_path: the cache's SQLite file (default under the langadapt cache root).
         progress: show progress bars.
         force: replace an existing output folder.
     """
-    from langadapt.evaluate.lm import LM
-    from langadapt.llm.local import LocalBackend
-
-    models = [Path(m) for m in model]
-    if not models:
-        raise InputError("no model given: pass one or more model folders with --model")
-    for m in models:
-        read_config(m)
-        if not has_tokenizer(m):
-            raise InputError(
-                f"model folder {m} holds no tokenizer; evaluation needs one beside the weights"
-            )
+    if not model:
+        raise InputError("no model given: pass one or more model folders or URLs with --model")
+    ts = targets(list(model), served_model, tokenizer)
     if batch_size < 1 or shots < 0 or (limit is not None and limit < 1):
         raise InputError("--batch-size and --limit must be at least 1 and --shots at least 0")
-    labels = _labels(models)
-    if baseline is not None and baseline not in labels:
+    names = labels(ts, served_model)
+    if baseline is not None and baseline not in names:
         raise InputError(
             f"--baseline {baseline!r} is none of the evaluated models; pass one of: "
-            f"{', '.join(labels)}"
+            f"{', '.join(names)}"
         )
     task_list = resolve_tasks(list(tasks), data_dir)
+    skipped = []
+    if any(t.url for t in ts):  # log-prob tasks cannot run over the API: said, never silent
+        skipped = [
+            {
+                "task": t.name,
+                "method": t.method,
+                "reason": f"{t.method} scores with a local model's log-probabilities, which an "
+                "OpenAI-compatible endpoint does not give; evaluate a model folder for it",
+            }
+            for t in task_list
+            if _loglik(t)
+        ]
+        task_list = [t for t in task_list if not _loglik(t)]
+        for sk in skipped:
+            print(f"eval: skipped task {sk['task']}: {sk['reason']}", flush=True)
+        if not task_list:
+            raise InputError(
+                f"every task given ({', '.join(s['task'] for s in skipped)}) scores with "
+                "log-probabilities, which need a local model: pass a model folder, or add "
+                "generation tasks (`langadapt ls eval-method`: needs=backend)"
+            )
     if permute_choices:  # tasks that cannot rotate their options keep their own protocol
         for t in task_list:
             t.permute_choices = t.permute_choices or not_permutable(t.dataset, t.options) is None
     prepared = {t.name: _prepare(t, limit, shots) for t in task_list}
     data_files = [p for t in task_list for p in (t.data_path(), t.data_path("fewshot_path")) if p]
+    folders = [t.folder for t in ts if t.folder is not None]
+    tok_inputs = [Path(tokenizer)] if tokenizer is not None else []
+    endpoint_opts = {}
+    if any(t.url for t in ts):  # recorded only when used: local runs keep their manifests
+        endpoint_opts = {
+            "endpoints": [t.where for t in ts if t.url],
+            "served_model": served_model,
+            "api_key_env": api_key_env,
+        }
     run_ = StageRun(
         "eval",
         out,
-        inputs={"model": models, "task_file": [t.file for t in task_list], "data": data_files},
-        options={
+        inputs={
+            "model": folders,
+            "task_file": [t.file for t in task_list],
+            "data": data_files,
+        }
+        | ({"tokenizer": tok_inputs} if tok_inputs else {}),
+        options=endpoint_opts
+        | {
             "tasks": [t.name for t in task_list],
             "limit": limit,
             "shots": shots,
@@ -187,12 +240,12 @@ def run(
     )
     if run_.up_to_date():
         return out
+    client = {"api_key_env": api_key_env, "concurrency": concurrency, "timeout_s": timeout_s}
+    client |= {"max_retries": max_retries, "cache": cache, "cache_path": cache_path}
     with run_.writing() as tmp:
         per_model = {}
-        for label, folder in zip(labels, models):
-            lm = LM(folder, dtype=dtype, chat=chat)
-            # generation tasks run through the Backend protocol, on the same loaded weights
-            backend = LocalBackend.from_model(lm.model, lm.tok, batch_size=batch_size)
+        for label, target in zip(names, ts):
+            lm, backend = _open(target, served_model, tokenizer, dtype, chat, batch_size, client)
             scores, task_rows = {}, {}
             for t in task_list:
                 items = [dict(it) for it in prepared[t.name]]
@@ -201,15 +254,34 @@ def run(
                 scores[t.name] = task_scores(t, rows, lm.tok)
                 task_rows[t.name] = rows  # for intervals and paired comparisons
             per_model[label] = {
-                "path": str(folder),
+                "path": target.where,
                 "chat": lm.chat,
                 "tasks": scores,
                 "rows": task_rows,
             }
+            if isinstance(lm, EndpointModel):
+                lm.close()
             del lm, backend  # one model in memory at a time
             _free_memory()
         results = summarise(task_list, per_model, baseline)
+        if skipped:
+            results["skipped"] = skipped
+            run_.results["skipped"] = [s["task"] for s in skipped]
         write_json_atomic(tmp / "results.json", results)
         write_reports(results, tmp)
         run_.results["micro_avg"] = {m: r["micro_avg"] for m, r in results["scores"].items()}
     return out
+
+
+def _open(target: Target, served_model, tokenizer, dtype: str, chat: str, batch_size: int, client):
+    """(model view, generation backend) of one --model entry: a folder's weights loaded once
+    for both, or an endpoint (checked: reachable, serving `served_model`) and its tokenizer."""
+    from langadapt.evaluate.lm import LM
+    from langadapt.llm.local import LocalBackend
+
+    if target.url:
+        em = EndpointModel(target, served_model, tokenizer=tokenizer, chat=chat, **client)
+        return em, em.backend
+    lm = LM(target.folder, dtype=dtype, chat=chat)
+    # generation tasks run through the Backend protocol, on the same loaded weights
+    return lm, LocalBackend.from_model(lm.model, lm.tok, batch_size=batch_size)
