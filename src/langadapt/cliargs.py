@@ -49,7 +49,9 @@ def _top_help(commands: dict[str, tuple[str, str]]) -> str:
         "",
         # only what is built: a part joins this line when its commands do
         "Adapt open LLMs to new languages and tasks: LEP (tokenizer, embeddings, propagation,",
-        "calibration), instruction tuning and Darumeru-style evaluation.",
+        "calibration), LUSIFER multilingual embeddings, cross-lingual instruction tuning and its",
+        "evaluation, TAPIR distillation (its first steps), Darumeru-style evaluation, and",
+        "teachers and judges over any OpenAI-compatible endpoint.",
         "",
         "commands:",
     ]
