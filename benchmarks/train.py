@@ -20,9 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from langadapt.engine.schedule import stage_default
 from langadapt.tiny import builtin_corpus, tiny_causal_lm, train_byte_level_bpe
 from langadapt.train import pretrain
-from langadapt.engine.schedule import stage_default
 
 
 def main() -> None:

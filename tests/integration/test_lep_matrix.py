@@ -12,9 +12,9 @@ from safetensors.torch import load_file, save_file
 
 from langadapt.checkpoint import Checkpoint
 from langadapt.cli import main
-from langadapt.tokens.mapping import Side
 from langadapt.models import load_causal_lm, load_tokenizer
 from langadapt.tiny import TINY_MATRIX, builtin_corpus, train_byte_level_bpe, train_spm_bpe
+from langadapt.tokens.mapping import Side
 
 KEY, HEAD = "model.embed_tokens.weight", "lm_head.weight"
 RUSSIAN = [line for line in builtin_corpus() if any("а" <= c <= "я" for c in line)]

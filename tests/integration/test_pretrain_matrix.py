@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from safetensors.torch import load_file
 
+from langadapt.engine.schedule import stage_default
 from langadapt.models import arch_facts
 from langadapt.tiny import TINY_MATRIX
 from langadapt.train import pretrain
-from langadapt.engine.schedule import stage_default
 
 pytestmark = pytest.mark.slow
 

@@ -84,6 +84,16 @@ def test_sixteen_in_flight_equal_in_process_greedy(served, tmp_path):
     assert client.generate(raw, max_new_tokens=8) == local.generate(raw, max_new_tokens=8)
 
 
+def test_repetition_penalty_is_honoured(served, tmp_path):
+    """The paper's decoding for cross-lingual eval (penalty 1.2) gives the same text served."""
+    local, url = served
+    client = EndpointBackend(url, "tiny", concurrency=4, cache_path=tmp_path / "c.sqlite")
+    kw = {"max_new_tokens": 16, "repetition_penalty": 1.3}
+    penalised = local.generate(PROMPTS[:4], **kw)
+    assert client.generate(PROMPTS[:4], **kw) == penalised
+    assert penalised != local.generate(PROMPTS[:4], max_new_tokens=16)  # the penalty acts
+
+
 def test_sampling_follows_temperature_and_seed(served, tmp_path):
     local, url = served
     client = EndpointBackend(url, "tiny", cache="off")

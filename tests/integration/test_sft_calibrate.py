@@ -12,9 +12,9 @@ import pytest
 from safetensors.torch import load_file
 
 from langadapt.cli import main
+from langadapt.engine.schedule import stage_default
 from langadapt.tiny import tiny_model_folder
 from langadapt.train import calibrate, sft
-from langadapt.engine.schedule import stage_default
 
 pytestmark = pytest.mark.slow
 

@@ -7,9 +7,9 @@ import json
 import pytest
 from safetensors.torch import load_file
 
+from langadapt.engine.schedule import stage_default
 from langadapt.tiny import tiny_model_folder
 from langadapt.train import pretrain
-from langadapt.engine.schedule import stage_default
 
 pytestmark = [pytest.mark.slow, pytest.mark.realdata]
 

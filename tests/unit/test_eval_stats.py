@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from langadapt.errors import InputError, LangAdaptError
 from langadapt import stats
+from langadapt.errors import InputError, LangAdaptError
 from langadapt.evaluate import taskstats
 
 

@@ -10,10 +10,10 @@ from safetensors.torch import load_file
 from langadapt import registry
 from langadapt.cli import main
 from langadapt.errors import ModelError, OutputExistsError
-from langadapt.tokens.mapping import Side, load_transform
 from langadapt.init.stage import run
 from langadapt.models import load_tokenizer
 from langadapt.tiny import builtin_corpus, tiny_causal_lm, train_byte_level_bpe, train_spm_bpe
+from langadapt.tokens.mapping import Side, load_transform
 
 KEY = "model.embed_tokens.weight"
 

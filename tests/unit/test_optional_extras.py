@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
+from langadapt.engine.schedule import stage_default
 from langadapt.report import plots
 from langadapt.train import pretrain, sft
-from langadapt.engine.schedule import stage_default
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from langadapt import models
-from langadapt.tokens.mapping import Side
 from langadapt.models import load_tokenizer
 from langadapt.tiny import builtin_corpus, train_byte_level_bpe, train_spm_bpe
+from langadapt.tokens.mapping import Side
 from langadapt.zoo.tokenizers import encoder_tokenizer
 
 TEXTS = ["Hello world, the cat", " привет, мир", "ünïcödé 東京 🙂", "  two  spaces\tand tab"]

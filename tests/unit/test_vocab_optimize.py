@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from langadapt.vocab.bpe_edit import BYTE_TOKEN, merge_pairs
 from langadapt.tokens.family import bytes_to_unicode
+from langadapt.vocab.bpe_edit import BYTE_TOKEN, merge_pairs
 from langadapt.vocab.optimize import run as optimize
 from langadapt.vocab.prune import bpe_path
 

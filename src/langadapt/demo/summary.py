@@ -52,10 +52,9 @@ def token_sentence(t: TokenFigures) -> str:
     if abs(1 - ratio) < 0.005:
         return f"{head}: {t.language} text costs the same number of tokens as before."
     if ratio < 1:
-        return (
-            f"{head}: the same {t.language} text takes {1 - ratio:.0%} fewer tokens "
-            f"({1 / ratio:.1f} times fewer)."
-        )
+        # "1.0 times fewer" says nothing: the factor only once it reads as one
+        times = f" ({1 / ratio:.1f} times fewer)" if 1 / ratio >= 1.15 else ""
+        return f"{head}: the same {t.language} text takes {1 - ratio:.0%} fewer tokens{times}."
     return f"{head}: {t.language} text takes {ratio - 1:.0%} more tokens than before."
 
 

@@ -18,9 +18,8 @@ bootstrapped over units); the arithmetic is in stats.py.
 
 from __future__ import annotations
 
-from langadapt import registry
+from langadapt import registry, stats
 from langadapt.errors import InputError
-from langadapt import stats
 from langadapt.evaluate.taskfile import BPB_METRICS, Task
 
 

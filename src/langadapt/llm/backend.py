@@ -32,11 +32,13 @@ class Backend(Protocol):
         temperature: float = 0.0,
         stop: Sequence[str] = (),
         seed: int | None = None,
+        repetition_penalty: float = 1.0,
     ) -> list[str]:
         """Completions of `prompts`, each cut before any `stop` string.
 
         Temperature 0 is greedy decoding (deterministic, `seed` ignored); above 0 the backend
-        samples, reproducibly when `seed` is given.
+        samples, reproducibly when `seed` is given. `repetition_penalty` above 1 discourages
+        tokens already in the text (HF's / vLLM's penalty); 1.0 leaves decoding unchanged.
         """
         ...
 

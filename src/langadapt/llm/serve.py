@@ -137,10 +137,13 @@ class ModelServer:
             max_tokens = int(req.get("max_completion_tokens") or req.get("max_tokens") or 256)
             temperature = float(req.get("temperature") if req.get("temperature") is not None else 1)
             seed = None if req.get("seed") is None else int(req["seed"])
+            # vLLM's extra sampling field (EndpointBackend sends it only when it is not 1.0)
+            penalty = float(req.get("repetition_penalty") or 1.0)
         except (TypeError, ValueError) as exc:
             raise RequestError(400, f"bad sampling parameter: {exc}") from None
         sampling = {"max_new_tokens": max_tokens, "temperature": temperature, "stop": tuple(stop)}
         sampling["seed"] = seed
+        sampling["repetition_penalty"] = penalty
         try:
             text = self.submit(prompt, sampling).result()
         except LangAdaptError as exc:  # a chat template refusing the messages, ...
