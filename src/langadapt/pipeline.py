@@ -173,7 +173,7 @@ def plan(
         options = _stage_options(target)
         if "out" in {o.name for o in options} and "out" not in opts:
             opts["out"] = str(run_dir / name)
-        found += check_options(options, opts, where)
+        found += option_problems(options, opts, where)  # block fields (schedule.lr) too
         problems += found
         out = Path(opts.get("out", run_dir / name))
         refs[name] = str(out)
@@ -185,11 +185,6 @@ def plan(
             + "\n  - ".join(problems)
         )
     return run_dir, planned
-
-
-def check_options(options: list[Option], given: dict[str, Any], where: str) -> list[str]:
-    """Every problem of `given` against a stage's options: unknown names, types, missing."""
-    return option_problems(options, given, where)  # block options (`schedule.lr`) too
 
 
 def _stage_list() -> str:

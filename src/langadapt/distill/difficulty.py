@@ -21,8 +21,9 @@ from typing import Literal
 from langadapt.artifacts import StageRun, write_json_atomic
 from langadapt.corpus import write_json_lines
 from langadapt.distill import mfd, records
-from langadapt.errors import ConfigError, InputError
+from langadapt.errors import ConfigError
 from langadapt.itemlog import ItemLog
+from langadapt.llm import template_file
 
 DEFAULT_TEMPLATE = Path(__file__).parent / "prompts" / "pairwise.jinja"
 VARIABLES = frozenset({"prompt", "answer_1", "answer_2", "scale_min", "scale_max"})
@@ -30,25 +31,13 @@ VARIABLES = frozenset({"prompt", "answer_1", "answer_2", "scale_min", "scale_max
 
 def load_template(path: Path | None):
     """The pairwise judge's Jinja template; unknown variables are an InputError."""
-    import jinja2
-    from jinja2 import meta
-
-    path = Path(path) if path else DEFAULT_TEMPLATE
-    if not path.is_file():
-        raise InputError(f"pairwise judge template {path} does not exist; pass a Jinja file")
-    source = path.read_text(encoding="utf-8")
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    try:
-        unknown = meta.find_undeclared_variables(env.parse(source)) - VARIABLES
-        template = env.from_string(source)
-    except jinja2.TemplateSyntaxError as exc:
-        raise InputError(f"judge template {path} line {exc.lineno}: {exc.message}") from None
-    if unknown:
-        raise InputError(
-            f"judge template {path} uses unknown variable(s) {', '.join(sorted(unknown))}; the "
-            f"pairwise judge fills {', '.join(sorted(VARIABLES))}"
-        )
-    return template
+    return template_file.load_template(
+        path,
+        default=DEFAULT_TEMPLATE,
+        variables=VARIABLES,
+        what="pairwise judge template",
+        fills="the pairwise judge fills",
+    )
 
 
 def run(
@@ -112,9 +101,9 @@ def run(
         return out
     client = dict(concurrency=concurrency, timeout_s=timeout_s, max_retries=max_retries,
                   cache=cache, cache_path=cache_path)  # fmt: skip
-    stu = records.backend(student, student_served_model, "student",
+    stu = records.backend(student, student_served_model, "student", "--student-served-model",
                           api_key_env=student_api_key_env, **client)  # fmt: skip
-    jud = records.backend(judge_model, judge_served_model, "judge_model",
+    jud = records.backend(judge_model, judge_served_model, "judge_model", "--judge-served-model",
                           api_key_env=judge_api_key_env, **client)  # fmt: skip
     scale = (1, 10)
     with run_.writing() as tmp:

@@ -21,6 +21,7 @@ from pathlib import Path
 from langadapt.corpus import read_json_lines
 from langadapt.errors import InputError, require
 from langadapt.itemlog import ItemLog
+from langadapt.llm.backends import backend_for
 
 SEED_FORMATS = (".json", ".jsonl", ".parquet")
 CHUNK = 64  # records per persisted batch: an endpoint runs a chunk's calls concurrently
@@ -111,22 +112,16 @@ def read_records(path: Path, *, need: Iterable[str] = (), stage: str = "distill"
     return rows
 
 
-def backend(model: str | None, served_model: str | None, what: str, **client):
+def backend(
+    model: str | None,
+    served_model: str | None,
+    what: str,
+    served_flag: str = "--served-model",
+    **client,
+):
     """A Backend over `model`: an endpoint URL (with `served_model`) or a local HF folder."""
-    from langadapt.llm.client import EndpointBackend, is_endpoint
-
-    flag = what.replace("_", "-")
-    if not model:
-        raise InputError(f"--{flag} is needed: a model folder or an endpoint URL")
-    if is_endpoint(model):
-        if not served_model:
-            raise InputError(f"--{flag} {model} is an endpoint: pass its --served-model name")
-        return EndpointBackend(model, served_model, **client)
-    from langadapt.llm.local import LocalBackend
-
-    if not Path(model).is_dir():
-        raise InputError(f"--{flag} {model} is neither an endpoint URL nor a model folder")
-    return LocalBackend(Path(model))
+    flag = "--" + what.replace("_", "-")
+    return backend_for(model, served_model, flag=flag, served_flag=served_flag, **client)
 
 
 def each_chunk(

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from langadapt.errors import InputError
+from langadapt.llm import template_file
 
 HERE = Path(__file__).parent
 DEFAULT_TAXONOMY = HERE / "taxonomy" / "default.txt"
@@ -50,25 +51,13 @@ def load_taxonomy(path: Path | None = None) -> list[str]:
 
 def load_prompt(path: Path | None = None):
     """The compiled Jinja classification prompt; unknown variables are an InputError."""
-    import jinja2
-    from jinja2 import meta
-
-    path = Path(path) if path else DEFAULT_PROMPT
-    if not path.is_file():
-        raise InputError(f"classification prompt {path} does not exist; pass a Jinja file")
-    source = path.read_text(encoding="utf-8")
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    try:
-        unknown = meta.find_undeclared_variables(env.parse(source)) - PROMPT_VARIABLES
-        template = env.from_string(source)
-    except jinja2.TemplateSyntaxError as exc:
-        raise InputError(f"classification prompt {path} line {exc.lineno}: {exc.message}") from None
-    if unknown:
-        raise InputError(
-            f"classification prompt {path} uses unknown variable(s) {', '.join(sorted(unknown))};"
-            f" it is filled with {', '.join(sorted(PROMPT_VARIABLES))}"
-        )
-    return template
+    return template_file.load_template(
+        path,
+        default=DEFAULT_PROMPT,
+        variables=PROMPT_VARIABLES,
+        what="classification prompt",
+        fills="it is filled with",
+    )
 
 
 def _norm(text: str) -> str:

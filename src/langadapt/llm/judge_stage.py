@@ -23,6 +23,7 @@ from langadapt.artifacts import StageRun, write_json_atomic
 from langadapt.corpus import read_json_lines, write_json_lines
 from langadapt.errors import InputError
 from langadapt.itemlog import ItemLog
+from langadapt.llm.backends import backend_for
 
 _CHUNK = 256  # items per persisted batch (an endpoint runs a chunk's calls concurrently)
 
@@ -58,17 +59,9 @@ def _reference(rec: dict, world: bool):
 
 
 def _backend(judge_model: str | None, served_model: str | None, **client):
-    from langadapt.llm.client import EndpointBackend, is_endpoint
-
     if judge_model is None:
         raise InputError("a judge that asks a model needs --judge-model (a folder or a URL)")
-    if is_endpoint(judge_model):
-        if not served_model:
-            raise InputError(f"--judge-model {judge_model} is an endpoint: pass --served-model")
-        return EndpointBackend(judge_model, served_model, **client)
-    from langadapt.llm.local import LocalBackend
-
-    return LocalBackend(Path(judge_model))
+    return backend_for(judge_model, served_model, flag="--judge-model", **client)
 
 
 def run(

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from langadapt.errors import InputError
-from langadapt.llm import world_rules
+from langadapt.llm import template_file, world_rules
 from langadapt.llm.backend import Backend
 from langadapt.registry import register
 
@@ -41,25 +41,13 @@ def load_template(path: Path | None = None):
     Raises InputError for a missing file, a syntax error, or a variable the judge does not
     fill (`TEMPLATE_VARIABLES`).
     """
-    import jinja2
-    from jinja2 import meta
-
-    path = Path(path) if path else DEFAULT_TEMPLATE
-    if not path.is_file():
-        raise InputError(f"judge template {path} does not exist; pass a Jinja file")
-    source = path.read_text(encoding="utf-8")
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
-    try:
-        unknown = meta.find_undeclared_variables(env.parse(source)) - TEMPLATE_VARIABLES
-        template = env.from_string(source)
-    except jinja2.TemplateSyntaxError as exc:
-        raise InputError(f"judge template {path} line {exc.lineno}: {exc.message}") from None
-    if unknown:
-        raise InputError(
-            f"judge template {path} uses unknown variable(s) {', '.join(sorted(unknown))}; a "
-            f"judge fills only {', '.join(sorted(TEMPLATE_VARIABLES))}"
-        )
-    return template
+    return template_file.load_template(
+        path,
+        default=DEFAULT_TEMPLATE,
+        variables=TEMPLATE_VARIABLES,
+        what="judge template",
+        fills="a judge fills only",
+    )
 
 
 def parse_score(text: str, scale: tuple[float, float]) -> float | None:

@@ -24,6 +24,7 @@ from langadapt.corpus import write_json_lines
 from langadapt.errors import InputError
 from langadapt.itemlog import ItemLog
 from langadapt.llm import world_rules
+from langadapt.llm.backends import backend_for
 from langadapt.xling import aspects, modifiers, report
 from langadapt.xling.lid import identifier
 from langadapt.xling.prompts import Prompt, read_all
@@ -33,18 +34,17 @@ CHUNK = 64  # prompts per generate call and per persisted batch
 
 
 def _backend(model: str, served_model: str | None, what: str, **opts):
-    from langadapt.llm.client import EndpointBackend, is_endpoint
-
-    if is_endpoint(model):
-        if not served_model:
-            raise InputError(f"{what} {model} is an endpoint: pass the model name it serves")
-        keep = ("api_key_env", "concurrency", "cache", "cache_path", "progress")
-        return EndpointBackend(model, served_model, **{k: opts[k] for k in keep})
-    from langadapt.llm.local import LocalBackend
-
-    if not Path(model).is_dir():
-        raise InputError(f"{what} {model} is neither a model folder nor an http(s) endpoint URL")
-    return LocalBackend(Path(model), batch_size=opts["batch_size"])
+    keep = ("api_key_env", "concurrency", "cache", "cache_path", "progress")
+    client = {k: opts[k] for k in keep}
+    served_flag = what.removesuffix("model") + "served-model"  # --judge-served-model
+    return backend_for(
+        model,
+        served_model,
+        flag=what,
+        served_flag=served_flag,
+        batch_size=opts["batch_size"],
+        **client,
+    )
 
 
 def _loop(log: ItemLog, todo: list[Prompt], solve, what: str) -> None:
