@@ -1,5 +1,5 @@
 """PNG charts for reports: grouped bars, rendered off-screen (Agg) to bytes (loss curves are
-drawn by the training stages themselves, train/curves.py).
+drawn by the training stages themselves, engine/curves.py).
 
 matplotlib is an optional dependency (the `plot` extra); it is imported only when a chart is
 drawn, with an error that names the extra.

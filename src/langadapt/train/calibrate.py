@@ -21,12 +21,12 @@ from langadapt.artifacts import StageRun
 from langadapt.corpus import Corpus, iter_json_lines, read_json_lines
 from langadapt.engine.lora import DEFAULT_TARGETS, LoraSpec, check_names_on_folder
 from langadapt.engine.schedule import Schedule
+from langadapt.engine.sft import encode_all, tune
 from langadapt.errors import InputError
 from langadapt.itemlog import ItemLog
 from langadapt.models import checkpoint_dtype, load_tokenizer, read_config, weight_files
 from langadapt.train.chat import Conversation, set_chat_template
 from langadapt.train.copytask import copy_conversations, copy_plan
-from langadapt.train.tune import encode_all, tune
 
 ANSWERS = "reference_answers.jsonl"
 

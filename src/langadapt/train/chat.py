@@ -19,22 +19,13 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from langadapt.corpus import iter_json_lines
+
+# the encoding and batching live in the engine, shared with distill; re-exported for callers
+from langadapt.engine.sft import IGNORE, Conversation, collate, encode  # noqa: F401
 from langadapt.errors import InputError, ModelError
-from langadapt.llm.chat import assistant_tokens
-
-IGNORE = -100
-
-
-@dataclass(frozen=True)
-class Conversation:
-    """One training conversation and where it came from (for error messages)."""
-
-    messages: list[dict[str, str]]
-    where: str
 
 
 def _as_messages(rec, where: str) -> list[dict[str, str]]:
@@ -108,26 +99,3 @@ def set_chat_template(tokenizer, model_dir: Path, template_file: Path | None) ->
             f"the tokenizer in {model_dir} has no chat template, so conversations cannot be "
             "rendered; pass --chat-template FILE (a Jinja template) or use an instruct model"
         )
-
-
-def encode(tokenizer, messages: list[dict[str, str]], max_length: int) -> dict[str, list[int]]:
-    """`input_ids` and `labels` (-100 outside assistant turns) of one conversation."""
-    ids, mask = assistant_tokens(tokenizer, messages)
-    ids, mask = ids[:max_length], mask[:max_length]
-    return {"input_ids": ids, "labels": [t if k else IGNORE for t, k in zip(ids, mask)]}
-
-
-def collate(examples: list[dict[str, list[int]]], pad_id: int) -> dict:
-    """Right-pad a batch: `input_ids`, `labels`, `attention_mask`, each `[batch, longest]`."""
-    import torch
-
-    n = max(len(e["input_ids"]) for e in examples)
-    ids = torch.full((len(examples), n), pad_id, dtype=torch.long)
-    labels = torch.full((len(examples), n), IGNORE, dtype=torch.long)
-    att = torch.zeros((len(examples), n), dtype=torch.long)
-    for i, e in enumerate(examples):
-        k = len(e["input_ids"])
-        ids[i, :k] = torch.tensor(e["input_ids"])
-        labels[i, :k] = torch.tensor(e["labels"])
-        att[i, :k] = 1
-    return {"input_ids": ids, "labels": labels, "attention_mask": att}

@@ -16,6 +16,7 @@ from langadapt import engine
 from langadapt.artifacts import StageRun
 from langadapt.corpus import Corpus
 from langadapt.engine import params
+from langadapt.engine.curves import plot_loss
 from langadapt.engine.schedule import Schedule
 from langadapt.errors import ConfigError
 from langadapt.models import (
@@ -25,7 +26,6 @@ from langadapt.models import (
     read_config,
     weight_files,
 )
-from langadapt.train.curves import plot_loss
 from langadapt.train.packing import describe, pack_blocks
 
 

@@ -10,11 +10,11 @@ from langadapt.artifacts import StageRun
 from langadapt.corpus import Corpus
 from langadapt.engine.lora import DEFAULT_TARGETS, LoraSpec, check_names_on_folder
 from langadapt.engine.schedule import Schedule
+from langadapt.engine.sft import encode_all, tune
 from langadapt.errors import ConfigError
 from langadapt.models import checkpoint_dtype, load_tokenizer, read_config, weight_files
 from langadapt.train.chat import read_conversations, set_chat_template
 from langadapt.train.copytask import copy_conversations, copy_plan
-from langadapt.train.tune import encode_all, tune
 
 
 def run(
