@@ -6,6 +6,10 @@ teacher's and the student's answers side by side and scores each 1-10, once in e
 instruction is hard when MFD > delta (default 1). The judge samples at temperature 0.2 (the
 issue's default for TAPIR), each call with a seed, so a rerun asks the same cached calls.
 
+`--score ifd` needs no judge: the student's own loss ratio IFD = loss(answer | instruction) /
+loss(answer) on the teacher's answer (Li et al., arXiv 2308.12032; `ifd.py`), hard when IFD is
+above `--ifd-threshold` (default: the median, so half the records are hard).
+
 A judge reply with no readable pair of scores is counted and reported (`unparseable`), and its
 record gets `mfd: null, hard: null`: never a guessed score. The student's answers and the
 verdicts are kept in item logs, endpoint calls in the call cache: kill the stage and rerun it,
@@ -20,7 +24,7 @@ from typing import Literal
 
 from langadapt.artifacts import StageRun, write_json_atomic
 from langadapt.corpus import write_json_lines
-from langadapt.distill import mfd, records
+from langadapt.distill import ifd, mfd, records
 from langadapt.errors import ConfigError
 from langadapt.itemlog import ItemLog
 from langadapt.llm import template_file
@@ -45,7 +49,11 @@ def run(
     data: Path,
     out: Path,
     student: str,
-    judge_model: str,
+    judge_model: str | None = None,
+    score: Literal["mfd", "ifd"] = "mfd",
+    ifd_threshold: float | None = None,
+    max_length: int = 2048,
+    batch_size: int = 8,
     student_served_model: str | None = None,
     judge_served_model: str | None = None,
     student_api_key_env: str | None = None,
@@ -69,8 +77,13 @@ def run(
     Args:
         data: records with a `teacher` answer (distill seed/classify/balance output).
         out: output folder: difficulty.jsonl, hard.jsonl, easy.jsonl, summary.json.
-        student: the student: a local HF folder or an OpenAI-compatible endpoint URL.
-        judge_model: the judge: a local HF folder or an endpoint URL.
+        student: the student: a local HF folder or an OpenAI-compatible endpoint URL (a folder
+            for --score ifd).
+        judge_model: the judge (for --score mfd): a local HF folder or an endpoint URL.
+        score: mfd (TAPIR: pairwise judge) or ifd (the student's loss ratio, no judge).
+        ifd_threshold: with --score ifd, hard when IFD > this; none = the median.
+        max_length: with --score ifd, tokens of a chat kept for the losses.
+        batch_size: with --score ifd, chats per forward pass.
         student_served_model: the student's model name at its endpoint.
         judge_served_model: the judge's model name at its endpoint.
         student_api_key_env: name of the variable holding the student endpoint's API key.
@@ -92,12 +105,22 @@ def run(
     tpl = load_template(template)
     if delta < 0:
         raise ConfigError(f"--delta must be >= 0 (an MFD threshold on 1-10), not {delta}")
+    if score == "mfd" and not judge_model:
+        raise ConfigError("--score mfd needs --judge-model (or use --score ifd: no judge)")
     rows = records.read_records(Path(data), need=["teacher"], stage="distill difficulty")
     options = {k: v for k, v in locals().items()
                if k not in ("data", "out", "force", "rows", "tpl", "template", "progress")}  # fmt: skip
-    run_ = StageRun("distill difficulty", out, inputs={"data": Path(data), "template": template},
-                    options=options, force=force, resumable=True)  # fmt: skip
+    inputs = {"data": Path(data), "template": template}
+    if score == "ifd" and Path(student).is_dir():  # the losses depend on the weights
+        inputs["student_folder"] = Path(student)
+    run_ = StageRun("distill difficulty", out, inputs=inputs, options=options, force=force,
+                    resumable=True)  # fmt: skip
     if run_.up_to_date():
+        return out
+    if score == "ifd":
+        lm, tok = ifd.load_student(student)
+        with run_.writing() as tmp:
+            _ifd(rows, tmp, run_, lm, tok, ifd_threshold, max_length, batch_size, progress)
         return out
     client = dict(concurrency=concurrency, timeout_s=timeout_s, max_retries=max_retries,
                   cache=cache, cache_path=cache_path)  # fmt: skip
@@ -148,6 +171,7 @@ def run(
         write_json_lines(tmp / "easy.jsonl", (r for r in out_rows if r["hard"] is False))
         scored = [r["mfd"] for r in out_rows if r["mfd"] is not None]
         summary = {
+            "score": "mfd",
             "n": len(out_rows),
             "hard": sum(r["hard"] is True for r in out_rows),
             "easy": sum(r["hard"] is False for r in out_rows),
@@ -166,3 +190,44 @@ def run(
             f"{summary['mean_mfd']}"
         )
     return out
+
+
+def _ifd(rows, tmp: Path, run_, lm, tok, given, max_length, batch_size, progress) -> None:
+    """The --score ifd branch: losses per record in an item log, then hard above threshold."""
+    t0 = time.perf_counter()
+
+    def losses(chunk: list[dict]) -> list[dict]:
+        got = ifd.mean_losses(lm, tok, [(r["prompt"], r["teacher"]) for r in chunk],
+                              max_length=max_length, batch_size=batch_size)  # fmt: skip
+        return [{"id": r["id"], "loss_given": g, "loss_alone": a} for r, (g, a) in zip(chunk, got)]
+
+    done = records.each_chunk(rows, ItemLog(tmp / "items" / "losses.jsonl"), losses,
+                              desc="ifd", progress=progress)  # fmt: skip
+    scores = [ifd.score(d["loss_given"], d["loss_alone"]) for d in done]
+    cut = ifd.threshold([v for v in scores if v is not None], given)
+    out_rows = [r | {"loss_given": d["loss_given"], "loss_alone": d["loss_alone"], "ifd": v,
+                     "hard": None if v is None else v > cut}
+                for r, d, v in zip(rows, done, scores)]  # fmt: skip
+    write_json_lines(tmp / "difficulty.jsonl", out_rows)
+    write_json_lines(tmp / "hard.jsonl", (r for r in out_rows if r["hard"] is True))
+    write_json_lines(tmp / "easy.jsonl", (r for r in out_rows if r["hard"] is False))
+    scored = [v for v in scores if v is not None]
+    summary = {
+        "score": "ifd",
+        "n": len(out_rows),
+        "hard": sum(r["hard"] is True for r in out_rows),
+        "easy": sum(r["hard"] is False for r in out_rows),
+        "unscored": len(out_rows) - len(scored),
+        "mean_ifd": sum(scored) / len(scored) if scored else None,
+        "ifd_above_1": sum(v > 1 for v in scored),
+        "threshold": cut,
+        "threshold_from": "given" if given is not None else "median",
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    write_json_atomic(tmp / "summary.json", summary)
+    run_.results.update(summary)
+    print(
+        f"distill difficulty --score ifd: {summary['n']} records: {summary['hard']} hard, "
+        f"{summary['easy']} easy, {summary['unscored']} without a scorable answer; mean IFD "
+        f"{summary['mean_ifd']}, threshold {cut} ({summary['threshold_from']})"
+    )
