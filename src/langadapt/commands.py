@@ -102,6 +102,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "langadapt.xling.data:run",
         "the paper's instruction files (LIMA, Dolly and translations) as one sft chat file",
     ),
+    "xling compare": (
+        "langadapt.xling.compare:run",
+        "several models' answers side by side: correct language, modifiers, paired differences",
+    ),
+    "xling select": (
+        "langadapt.xling.select:run",
+        "choose a sweep's model by its correct-language share on non-English prompts",
+    ),
     # TAPIR: distil instruction following from a teacher (docs/distill.md)
     "distill seed": (
         "langadapt.distill.seed:run",

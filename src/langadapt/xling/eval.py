@@ -89,6 +89,7 @@ def run(
     cache: Literal["off", "read", "write", "readwrite"] = "readwrite",
     cache_path: Path | None = None,
     examples: int = 3,
+    limit: int | None = None,
     progress: bool = True,
     force: bool = False,
 ) -> Path:
@@ -115,10 +116,11 @@ def run(
         cache: endpoint call cache: readwrite, read, write or off.
         cache_path: the cache's SQLite file (default under the langadapt cache root).
         examples: answers shown per language in the report.
+        limit: answer only the first N prompts of each file (a quick look or a CPU budget).
         progress: show endpoint progress bars.
         force: replace an existing output folder.
     """
-    items = read_all([Path(p) for p in prompts])
+    items = read_all([Path(p) for p in prompts], limit)
     lid = identifier()
     for p in items:  # before any call: a language the model cannot recognise is an input error
         lid.check_language(p.expected, p.where)
@@ -154,6 +156,7 @@ def run(
             "max_new_tokens": max_new_tokens,
             "temperature": temperature,
             "repetition_penalty": repetition_penalty,
+            "limit": limit,
         },  # fmt: skip
         force=force,
         resumable=True,

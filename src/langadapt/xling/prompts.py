@@ -143,12 +143,14 @@ def read_file(path: Path) -> list[Prompt]:
     return out
 
 
-def read_all(paths: list[Path]) -> list[Prompt]:
-    """The prompts of every file, ids checked unique and short/long prompts linked to their
-    unmodified prompt (`Prompt.base`)."""
+def read_all(paths: list[Path], limit: int | None = None) -> list[Prompt]:
+    """The prompts of every file (the first `limit` of each when given), ids checked unique and
+    short/long prompts linked to their unmodified prompt (`Prompt.base`)."""
     if not paths:
         raise InputError("no --prompts given: pass one or more JSONL prompt files")
-    prompts = [p for path in paths for p in read_file(Path(path))]
+    if limit is not None and limit < 1:
+        raise InputError(f"--limit {limit}: give a positive number of prompts per file, or none")
+    prompts = [p for path in paths for p in read_file(Path(path))[:limit]]
     seen: dict[str, str] = {}
     for p in prompts:
         if p.id in seen:
