@@ -12,6 +12,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Literal
 
+import torch
+
 from langadapt import engine
 from langadapt.artifacts import StageRun
 from langadapt.engine.schedule import Schedule
@@ -108,6 +110,7 @@ def run(
     what = f"lusifer align ({task}) on {len(examples)} examples"
     sched = training.warmup(schedule, warmup_ratio, len(examples), accelerator.num_processes, what)
     settings = Settings(added_tokens=added_tokens, max_length=max_length, instruction=instruction)
+    torch.manual_seed(sched.seed)  # the connector's and LoRA's initial weights: from the seed
     model = LusiferModel.build(encoder, llm, settings, allow_pickle=allow_pickle)
     lora = LoraSettings(lora_rank, lora_alpha, lora_dropout)
     targets = training.adapt(model, encoder_lora=lora, llm_lora=None)

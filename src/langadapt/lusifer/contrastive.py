@@ -115,15 +115,28 @@ class ContrastiveCollate:
         return batch
 
 
-def loss_fn(temperature: float):
-    """The engine's loss hook: (mean InfoNCE over this process's queries, their count)."""
+def loss_fn(temperature: float, grad_cache_chunk: int = 0, accelerator=None):
+    """The engine's loss hook: (mean InfoNCE over this process's queries, their count).
+
+    With `grad_cache_chunk` > 0 the step runs as GradCache (`gradcache.py`): the model reads
+    that many texts per pass and the gradients are already in place when the hook returns;
+    the loss it returns is a detached leaf, so the engine's own backward adds nothing.
+    """
 
     def fn(model, batch):
         n = int(batch["n_queries"][0])
+
+        def of(reps):
+            return info_nce(reps[:n], reps[n:], batch["positives"], temperature)
+
+        if grad_cache_chunk > 0:
+            from langadapt.lusifer.gradcache import cached_step
+
+            loss = cached_step(model, batch, of, grad_cache_chunk, accelerator)
+            return loss.requires_grad_(), torch.tensor(n, device=loss.device)
         reps = model(
             mode="project", input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
         )
-        loss = info_nce(reps[:n], reps[n:], batch["positives"], temperature)
-        return loss, torch.tensor(n, device=reps.device)
+        return of(reps), torch.tensor(n, device=reps.device)
 
     return fn

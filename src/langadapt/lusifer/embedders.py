@@ -1,6 +1,7 @@
 """Every embedding model `lusifer eval` reads, behind one `encode(texts, kind, instruction)`.
 
-- a LUSIFER folder (`lusifer.json`): `LusiferModel.encode` (encoder -> connector -> LLM);
+- a LUSIFER folder (`lusifer.json`): `LusiferModel.encode` (encoder -> connector -> LLM), or
+  the tuned LLM alone (`DecoderEmbedder`, `lusifer finetune` of a plain decoder folder);
 - a plain HF decoder folder (Llama, Mistral, Qwen2, ...: `*ForCausalLM` in config.json): the
   "base alone" baseline, the mean of its final hidden states over the non-padding positions;
 - a plain HF encoder folder (XLM-R, BERT, ...): the mean of its final hidden states too.
@@ -21,9 +22,8 @@ from torch import nn
 
 from langadapt.errors import ModelError
 from langadapt.lusifer import text
+from langadapt.lusifer.decoder_embedder import DECODERS
 from langadapt.lusifer.layers import attention, mean_pool
-
-DECODERS = ("llama", "mistral", "qwen2")
 
 
 class MeanPooled:
@@ -91,12 +91,16 @@ class MeanPooled:
 
 
 def kind_of(folder: Path) -> str:
-    """'lusifer', 'decoder' or 'encoder': what the folder holds (ModelError if none)."""
+    """'lusifer', 'tuned-decoder' (a saved `DecoderEmbedder`), 'decoder' or 'encoder': what
+    the folder holds (ModelError if none)."""
     from langadapt.models import read_config
 
     folder = Path(folder)
     if (folder / "lusifer.json").is_file():
-        return "lusifer"
+        from langadapt.lusifer.folder import read_settings
+
+        arch = read_settings(folder).get("architecture", "lusifer")
+        return "lusifer" if arch == "lusifer" else "tuned-decoder"
     if not (folder / "config.json").is_file():
         raise ModelError(
             f"--model {folder} is neither a LUSIFER folder (lusifer.json) nor a Hugging Face "
@@ -121,12 +125,13 @@ def load_embedder(
     `instruction` replaces a plain model's default ("Given a query, retrieve relevant
     passages", LUSIFER's); a LUSIFER folder keeps its own unless one is given per call.
     """
-    from langadapt.lusifer.model import DEFAULT_INSTRUCTION, LusiferModel, load_encoder
+    from langadapt.lusifer.folder import load
+    from langadapt.lusifer.model import DEFAULT_INSTRUCTION, load_encoder
     from langadapt.models import load_causal_lm, load_tokenizer
 
     kind = kind_of(folder)
-    if kind == "lusifer":
-        model = LusiferModel.load(Path(folder))
+    if kind in ("lusifer", "tuned-decoder"):
+        model = load(Path(folder))
         if instruction is not None:
             model.settings.instruction = instruction
     elif kind == "decoder":

@@ -29,7 +29,7 @@ WEIGHTS_FILE = "connector.safetensors"
 ST_MODULE = "langadapt.lusifer.st.LusiferST"
 
 
-def _save_hf(module, tokenizer, out: Path, dtype: str) -> None:
+def save_hf(module, tokenizer, out: Path, dtype: str) -> None:
     import torch
 
     state = merged_state_dict(module) if has_lora(module) else module.state_dict()
@@ -84,14 +84,22 @@ def save(
     llm_dtype: str | None = None,
     encoder_dtype: str = "float32",
 ) -> Path:
-    """Write `model` into `folder` (created; existing files are overwritten)."""
+    """Write `model` into `folder` (created; existing files are overwritten).
+
+    A `DecoderEmbedder` (the LLM alone) is written in its own layout (`decoder_embedder.py`).
+    """
     from safetensors.torch import save_file
+
+    if not isinstance(model, LusiferModel):
+        from langadapt.lusifer import decoder_embedder
+
+        return decoder_embedder.save(model, folder)
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     llm_dtype = llm_dtype or model.llm_dtype
-    _save_hf(model.encoder, model.enc_tokenizer, folder / "encoder", encoder_dtype)
-    _save_hf(model.llm, model.llm_tokenizer, folder / "llm", llm_dtype)
+    save_hf(model.encoder, model.enc_tokenizer, folder / "encoder", encoder_dtype)
+    save_hf(model.llm, model.llm_tokenizer, folder / "llm", llm_dtype)
     tensors = {f"connector.{k}": v for k, v in model.connector.state_dict().items()}
     tensors.update({f"head.{k}": v for k, v in model.head.state_dict().items()})
     save_file(
@@ -133,14 +141,23 @@ def read_settings(folder: Path) -> dict:
     return data
 
 
-def load(folder: Path) -> LusiferModel:
-    """The LUSIFER model saved in `folder`, in float32, without adapters, in eval mode."""
+def load(folder: Path):
+    """The model saved in `folder`, in float32, without adapters, in eval mode: a
+    `LusiferModel`, or a `DecoderEmbedder` where lusifer.json says "architecture": "decoder"."""
     from safetensors.torch import load_file
 
     from langadapt.models import load_causal_lm, load_tokenizer
 
     folder = Path(folder)
     meta = read_settings(folder)
+    if meta.get("architecture", "lusifer") != "lusifer":
+        from langadapt.lusifer import decoder_embedder
+
+        if meta["architecture"] != decoder_embedder.ARCHITECTURE:
+            raise ModelError(
+                f"{folder / SETTINGS_FILE}: unknown architecture {meta['architecture']!r}"
+            )
+        return decoder_embedder.load(folder, meta)
     encoder = load_encoder(folder / "encoder")
     llm = load_causal_lm(folder / "llm", dtype="float32")
     model = LusiferModel(

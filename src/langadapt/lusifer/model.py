@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Literal
 
 import torch
-from torch import nn
 
 from langadapt.errors import ConfigError, ModelError
 from langadapt.lusifer import text
+from langadapt.lusifer.embedding import EmbeddingModel
 from langadapt.lusifer.layers import Connector, ProjectionHead, attention, mean_pool
 from langadapt.models import checkpoint_dtype
 
@@ -70,7 +70,7 @@ def load_encoder(folder: Path, *, allow_pickle: bool = False):
         raise ModelError(f"cannot load the encoder in {folder}: {exc}") from None
 
 
-class LusiferModel(nn.Module):
+class LusiferModel(EmbeddingModel):
     """The whole LUSIFER model: its modules, both tokenizers and its settings."""
 
     def __init__(self, encoder, llm, enc_tokenizer, llm_tokenizer, settings: Settings):
@@ -125,14 +125,13 @@ class LusiferModel(nn.Module):
         return save(self, folder)
 
     @property
-    def device(self) -> torch.device:
-        return next(self.parameters()).device
+    def hidden_size(self) -> int:
+        return self.llm.config.hidden_size
 
     @property
-    def dim(self) -> int:
-        if self.settings.output == "projected":
-            return self.settings.projection_dim or self.llm.config.hidden_size
-        return self.llm.config.hidden_size
+    def tokenizer(self):
+        """The tokenizer that reads the texts (the encoder's)."""
+        return self.enc_tokenizer
 
     def gradient_checkpointing_enable(self, kwargs: dict | None = None) -> None:
         """Recompute the encoder's and the LLM's activations in the backward pass."""
@@ -162,63 +161,16 @@ class LusiferModel(nn.Module):
         return mean_pool(hidden, mask)
 
     def forward(self, mode: str = "embed", **batch):
-        """`mode='embed'`: pooled `[b, h]`; `'project'`: head(pooled) `[b, dim]`; `'lm'`: see
-        `alignment.lm_loss` (stage 1's cross-entropy with the connector output as prefix)."""
-        if mode == "embed":
-            return self.embed(batch["input_ids"], batch["attention_mask"])
-        if mode == "project":
-            return self.head(self.embed(batch["input_ids"], batch["attention_mask"]))
+        """`mode='embed'`/`'project'`: see `EmbeddingModel`; `'lm'`: `alignment.lm_loss`
+        (stage 1's cross-entropy with the connector output as prefix)."""
         if mode == "lm":
             from langadapt.lusifer.alignment import lm_loss
 
             return lm_loss(self, batch, bidirectional=batch.pop("bidirectional", False))
-        raise ValueError(f"unknown mode {mode!r}")
-
-    def finalize(self, pooled: torch.Tensor) -> torch.Tensor:
-        """What encode() returns for pooled vectors: projected or not, normalised or not."""
-        out = self.head(pooled) if self.settings.output == "projected" else pooled
-        return nn.functional.normalize(out, dim=-1) if self.settings.normalize else out
+        return super().forward(mode, **batch)
 
     # -- inference --------------------------------------------------------------------------
 
     def tokenize(self, texts: list[str], what: str = "encode") -> dict:
         """Encoder inputs for already formatted texts; over-long texts are cut and counted."""
         return text.tokenize(self.enc_tokenizer, texts, self.truncations, what)
-
-    @torch.no_grad()
-    def encode(
-        self,
-        texts: list[str] | str,
-        *,
-        kind: text.Kind = "query",
-        instruction: str | None = None,
-        prompt: str | None = None,
-        batch_size: int = 32,
-    ) -> torch.Tensor:
-        """Embed texts: `[len(texts), dim]` float32 on the CPU, in the order given.
-
-        Args:
-            texts: raw texts (or one text).
-            kind: 'query' or 'document': which instruction format wraps the text.
-            instruction: the task instruction; None = the model's default, '' = none.
-            prompt: a ready prefix instead of kind + instruction (sentence-transformers').
-            batch_size: texts per forward pass (sorted by length to pad little).
-        """
-        texts = [texts] if isinstance(texts, str) else list(texts)
-        if prompt is None:
-            ins = self.settings.instruction if instruction is None else instruction
-            prompt = text.prompt(kind, ins)
-        formatted = [prompt + t for t in texts]
-        order = sorted(range(len(formatted)), key=lambda i: -len(formatted[i]))
-        was_training = self.training
-        self.eval()
-        out = torch.empty(len(texts), self.dim)
-        try:
-            for lo in range(0, len(order), batch_size):
-                idx = order[lo : lo + batch_size]
-                batch = self.tokenize([formatted[i] for i in idx])
-                batch = {k: v.to(self.device) for k, v in batch.items()}
-                out[idx] = self.finalize(self.embed(**batch)).float().cpu()
-        finally:
-            self.train(was_training)
-        return out

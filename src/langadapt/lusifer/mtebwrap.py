@@ -63,11 +63,11 @@ class LusiferMTEB(AbsEncoder):
         instructions: dict[str, str] | None = None,
         batch_size: int = 32,
     ):
-        from langadapt.lusifer.model import LusiferModel
+        from langadapt.lusifer.folder import load
 
         if isinstance(model, (str, Path)):
             name = name or Path(model).name
-            model = LusiferModel.load(Path(model))
+            model = load(Path(model))
         self.model = model.eval()
         self.prompts_dict = dict(instructions or {})
         self.batch_size = batch_size

@@ -25,14 +25,14 @@ from sentence_transformers.base.modules.input_module import InputModule  # noqa:
 
 
 class LusiferST(InputModule):
-    """A whole `LusiferModel` as the only module of a SentenceTransformer."""
+    """A whole `LusiferModel` (or `DecoderEmbedder`) as the only module of a SentenceTransformer."""
 
     save_in_root = True
 
     def __init__(self, model):
         super().__init__()
         self.model = model
-        self.tokenizer = model.enc_tokenizer
+        self.tokenizer = model.tokenizer
 
     def preprocess(self, inputs, prompt: str | None = None, **kwargs) -> dict[str, Any]:
         """Encoder inputs `[batch, seq]` for texts, with the prompt (LUSIFER's format) before each."""

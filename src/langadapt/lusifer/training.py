@@ -51,16 +51,18 @@ def adapt(model, *, encoder_lora: LoraSettings | None, llm_lora: LoraSettings | 
     for p in model.parameters():
         p.requires_grad_(False)
     targets = {}
-    if encoder_lora is not None:
-        targets["encoder"] = inject(model.encoder, encoder_lora, "encoder")
+    # a DecoderEmbedder (the LLM alone) has neither encoder nor connector
+    encoder, connector = getattr(model, "encoder", None), getattr(model, "connector", None)
+    if encoder_lora is not None and encoder is not None:
+        targets["encoder"] = inject(encoder, encoder_lora, "encoder")
     if llm_lora is not None:
         if llm_lora.targets is None:
             # the decoder's linear layers only: the LM head takes no part in an embedding (and
             # an unused trainable parameter stops DDP)
             llm_lora = replace(llm_lora, targets=tuple(linear_names(model.llm.get_decoder())))
         targets["llm"] = inject(model.llm, llm_lora, "LLM")
-    for part in (model.connector, model.head):
-        for p in part.parameters():
+    for part in (connector, model.head):
+        for p in part.parameters() if part is not None else ():
             p.requires_grad_(True)
     return targets
 
