@@ -127,6 +127,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "langadapt.distill.difficulty:run",
         "distillation: Model Fitting Difficulty of each instruction (pairwise judge, both orders)",
     ),
+    "distill expand": (
+        "langadapt.distill.expand:run",
+        "distillation: the teacher writes new instructions like the hard ones, per-label quotas",
+    ),
+    "distill refine": (
+        "langadapt.distill.refine:run",
+        "distillation: the teacher re-answers each instruction in its task's style (prompt files)",
+    ),
     # the embedded default
     "world generate": (
         "langadapt.world.generate:run",
