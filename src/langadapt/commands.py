@@ -74,6 +74,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "langadapt.lusifer.finetune:run",
         "LUSIFER stage 2: contrastive tuning with in-batch and hard negatives",
     ),
+    "lusifer world-data": (
+        "langadapt.lusifer.worlddata:run",
+        "LUSIFER's English training rows and Russian / ru->en retrieval sets from a world folder",
+    ),
     "lusifer eval": (
         "langadapt.lusifer.evaluation:run",
         "embedding models on local retrieval/STS/classification/clustering/reranking files, "
@@ -130,6 +134,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "distill expand": (
         "langadapt.distill.expand:run",
         "distillation: the teacher writes new instructions like the hard ones, per-label quotas",
+    ),
+    "distill warmup": (
+        "langadapt.distill.warmup:run",
+        "distillation: fine-tune the student on records' teacher answers (a seed set, a sample)",
+    ),
+    "distill curriculum": (
+        "langadapt.distill.rounds:run",
+        "distillation: R rounds of fine-tuning with a rising share of hard instructions",
     ),
     "distill refine": (
         "langadapt.distill.refine:run",
