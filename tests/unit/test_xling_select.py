@@ -52,7 +52,7 @@ def _model(tmp_path, name, ru_ok, lr=None, loss=None):
     (d / "config.json").write_text("{}")
     (d / "fake.json").write_text(json.dumps({"ru_ok": ru_ok}))
     if lr is not None:  # what sft writes: the schedule's lr, the final loss
-        manifest = {"stage": "sft", "status": "complete", "options": {"schedule": {"lr": lr}},
+        manifest = {"stage": "train.sft", "status": "complete", "options": {"schedule": {"lr": lr}},
                     "inputs": [{"name": "data", "path": "/d/train.en.jsonl"}],
                     "results": {"final_loss": loss, "steps": 10}}  # fmt: skip
         (d / "manifest.json").write_text(json.dumps(manifest))
@@ -77,7 +77,7 @@ def test_select_ranks_on_non_english_not_loss_and_links_the_chosen_model(tmp_pat
     assert os.path.realpath(out / "chosen") == str(low.resolve())
     assert res["chosen_vs_runner_up"]["diff"] == pytest.approx(4 / 6)
     summary = (out / "summary.md").read_text()
-    assert summary.startswith("## ") and "(lr 1e-05)" in summary
+    assert summary.startswith("## ") and "(lr 1e-5)" in summary
     assert "ev-lr-high, not the chosen one" in summary  # English loss would pick the other
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["results"]["chosen"] == "ev-lr-low"

@@ -15,7 +15,7 @@ Figures per candidate, each a share with its Wilson 95% interval (`summary.share
 
 Paired differences are over the same prompts (every candidate must have answered the same
 ids): the mean of the per-prompt 0/1 differences with its paired-t 95% interval
-(`stats.paired_t`), significant when the interval excludes 0.
+(`stats.paired_t`, clipped to [-1, 1]), significant when the interval excludes 0.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def is_eval_folder(path: Path) -> bool:
 def _training(model: str) -> dict[str, Any]:
     """The learning rate, steps and data of a model written by `sft` (else {})."""
     manifest = read_manifest(Path(model)) if Path(model).is_dir() else None
-    if not manifest or manifest.get("stage") != "sft":
+    if not manifest or manifest.get("stage") not in ("sft", "train.sft"):
         return {}
     sched = manifest.get("options", {}).get("schedule", {})
     data = [Path(i["path"]).name for i in manifest.get("inputs", []) if i.get("name") == "data"]
@@ -185,7 +185,10 @@ def paired(a: Candidate, b: Candidate, metric, keep=lambda r: True) -> dict[str,
     pairs = [(x, y) for x, y in pairs if x is not None and y is not None]
     if not pairs:
         return None
-    return paired_t([float(x) for x, _ in pairs], [float(y) for _, y in pairs])
+    d = paired_t([float(x) for x, _ in pairs], [float(y) for _, y in pairs])
+    if d["low"] is not None:  # a difference of two shares lies in [-1, 1]; t's normal tail not
+        d["low"], d["high"] = max(d["low"], -1.0), min(d["high"], 1.0)
+    return d
 
 
 def pct(est: dict | None) -> str:

@@ -124,6 +124,7 @@ def detail_sections(cands: list, figs: dict, diffs: dict, base_name: str) -> lis
                 [Table(["model", "figure", "difference (paired-t 95%)"], diff_rows,
                        caption="on the same prompts; significant when the interval excludes 0")]),
     ]  # fmt: skip
+    out = [s for s in out if s.blocks[0].rows]  # a table with no rows says nothing
     trained = [c for c in cands if c.training]
     if trained:
         rows = [[c.name, c.training.get("lr"), c.training.get("steps"),
@@ -148,11 +149,12 @@ def _sentences(cands: list, figs: dict, diffs: dict, base, validation: list[str]
         )
         vs = "; ".join(f"{k} {cd.points(d[f'correct:{x}'])}" for k, d in diffs.items())
         said.append(f"Paired on the same {name} prompts against {base.name}: {vs}.")
-    mods = "; ".join(f"{c.name} {cd.pct(figs[c.name]['modifiers'])}" for c in cands)
-    ex = "; ".join(f"{c.name} {cd.pct(figs[c.name]['exact'])}" for c in cands)
-    said.append(f"Modifier compliance (exact rules, every language): {mods}.")
-    exd = "; ".join(f"{k} {cd.points(d['exact'])}" for k, d in diffs.items())
-    said.append(f"Exact accuracy on the fact questions: {ex} (against {base.name}: {exd}).")
+    for key, what in (("modifiers", "Modifier compliance (exact rules, every language)"),
+                      ("exact", "Exact accuracy on the fact questions")):  # fmt: skip
+        if any(figs[c.name][key]["n"] for c in cands):
+            each = "; ".join(f"{c.name} {cd.pct(figs[c.name][key])}" for c in cands)
+            vs = "; ".join(f"{k} {cd.points(d[key])}" for k, d in diffs.items())
+            said.append(f"{what}: {each} (against {base.name}: {vs}).")
     return said
 
 

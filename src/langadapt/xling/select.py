@@ -70,14 +70,21 @@ def _sentences(order: list, figs: dict, validation: list[str], diff: dict | None
             f"The lowest final training loss (English-only data would select on it) is "
             f"{low.name}'s ({low.training['final_loss']:.3f}): {same}."
         )
-    mods = "; ".join(f"{c.name} {cd.pct(figs[c.name]['modifiers'])}" for c in order)
-    said.append(f"Modifier compliance (exact rules): {mods}.")
+    for key, what in (("modifiers", "Modifier compliance (exact rules)"),
+                      ("exact", "Exact accuracy on the fact questions")):  # fmt: skip
+        if any(figs[c.name][key]["n"] for c in order):
+            each = "; ".join(f"{c.name} {cd.pct(figs[c.name][key])}" for c in order)
+            said.append(f"{what}: {each}.")
     return said
 
 
 def _lr(c) -> str:
+    """' (lr 3e-4)' for a candidate trained by sft, else ''."""
     lr = c.training.get("lr")
-    return f" (lr {lr:g})" if lr is not None else ""
+    if lr is None:
+        return ""
+    mantissa, exponent = f"{lr:e}".split("e")
+    return f" (lr {mantissa.rstrip('0').rstrip('.')}e{int(exponent)})"
 
 
 def run(
