@@ -43,6 +43,7 @@ def world(tmp_path) -> Path:
                 "id": f"mc{i}",
                 "question": text[i],
                 "choices": ["cat", "dog", "sun", "river"],
+                "choice_sentences": [f"It is a {c}." for c in ("cat", "dog", "sun", "river")],
                 "answer": i % 4,
             }
             for i in range(7)

@@ -20,7 +20,7 @@ from langadapt.evaluate.taskfile import load_task, resolve_tasks
 from langadapt.tiny import builtin_corpus, tiny_model_folder
 
 LETTERS = ["Answer: A", "Answer: B", "Answer: C", "Answer: D"] * 40
-MC = ["world_mc.en", "world_classification.en"]
+MC = ["world_mc_letters.en", "world_classification.en"]
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def world(tmp_path) -> Path:
 
 
 def test_rotations_put_the_gold_in_every_position(world):
-    task = resolve_tasks(["world_mc.en"], world)[0]
+    task = resolve_tasks(["world_mc_letters.en"], world)[0]
     task.permute_choices = True
     records = read_records(task.data_path())
     items = build_items(task, records[:1], records, 0)
@@ -97,7 +97,7 @@ def test_always_A_scores_exactly_chance_when_permuted(model, world, tmp_path, mo
     res = json.loads((out / "results.json").read_text())
     sc = res["scores"]["m"]
     # mc: 1/4 per item; classification: items of 2 and 3 labels -> (1/2 + 1/3) / 2
-    assert sc["tasks"]["world_mc.en"]["accuracy"] == 0.25
+    assert sc["tasks"]["world_mc_letters.en"]["accuracy"] == 0.25
     assert sc["tasks"]["world_classification.en"]["accuracy"] == pytest.approx(5 / 12, abs=1e-12)
     for name in MC:
         b = res["tasks"][name]["baselines"]
@@ -105,8 +105,8 @@ def test_always_A_scores_exactly_chance_when_permuted(model, world, tmp_path, mo
         assert sc["tasks"][name]["accuracy"] == pytest.approx(b["chance"], abs=1e-12)
         assert sc["predictions"][name]["positions"]["counts"] == {"0": sc["tasks"][name]["n"]}
         assert sc["predictions"][name]["constant"] is True
-    assert res["tasks"]["world_mc.en"]["baselines"]["majority"] == pytest.approx(0.25)
-    rows = (out / "items/m/world_mc.en.jsonl").read_text().splitlines()
+    assert res["tasks"]["world_mc_letters.en"]["baselines"]["majority"] == pytest.approx(0.25)
+    rows = (out / "items/m/world_mc_letters.en.jsonl").read_text().splitlines()
     assert len(rows) == 32 and all("perm_of" in json.loads(r) for r in rows)
     assert "CONSTANT" in (out / "results.md").read_text()
 
@@ -116,14 +116,14 @@ def test_unpermuted_scores_baselines_and_flags(model, world, tmp_path, monkeypat
     out = runner.run(model=[model], tasks=MC, data_dir=world, out=tmp_path / "o", progress=False)
     res = json.loads((out / "results.json").read_text())
     # gold positions 0,0,0,1,2,3,0,1: always A is right on 4 of 8 = the majority baseline
-    assert res["scores"]["m"]["tasks"]["world_mc.en"]["accuracy"] == 0.5
-    assert res["tasks"]["world_mc.en"]["baselines"] == {
+    assert res["scores"]["m"]["tasks"]["world_mc_letters.en"]["accuracy"] == 0.5
+    assert res["tasks"]["world_mc_letters.en"]["baselines"] == {
         "chance": 0.25,
         "majority": 0.5,
         "majority_answer": "A",
     }
-    assert res["tasks"]["world_mc.en"]["permuted"] is False
-    est = res["scores"]["m"]["intervals"]["world_mc.en"]["accuracy"]
+    assert res["tasks"]["world_mc_letters.en"]["permuted"] is False
+    est = res["scores"]["m"]["intervals"]["world_mc_letters.en"]["accuracy"]
     assert est["method"] == "wilson" and est["n"] == 8 and est["low"] < 0.5 < est["high"]
 
 
@@ -131,18 +131,22 @@ def test_two_models_are_compared_on_the_same_items(model, world, tmp_path):
     twin = tmp_path / "twin" / "m2"
     shutil.copytree(model, twin)
     out = tmp_path / "o"
-    args = ["eval", "--model", str(model), str(twin), "--tasks", "world_mc.en"]
+    # world_mc_letters is kept out of Micro-Avg (aggregate: false); classification is in it
+    args = ["eval", "--model", str(model), str(twin), "--tasks", *MC]
     args += ["--data-dir", str(world), "--out", str(out), "--no-progress", "--baseline", "m2"]
     assert main(args) == 0
     res = json.loads((out / "results.json").read_text())
     comp = res["comparisons"]
     assert comp["baseline"] == "m2" and set(comp["models"]) == {"m"}
-    d = comp["models"]["m"]["tasks"]["world_mc.en"]
+    d = comp["models"]["m"]["tasks"]["world_mc_letters.en"]
     assert d["diff"] == 0.0 and d["significant"] is False and d["method"] == "paired-t"
     assert comp["models"]["m"]["micro_avg"]["diff"] == 0.0
-    rows = [json.loads(x) for x in (out / "items/m/world_mc.en.jsonl").read_text().splitlines()]
+    items = (out / "items/m/world_mc_letters.en.jsonl").read_text().splitlines()
+    rows = [json.loads(x) for x in items]
     acc = sum(r["pred"] == r["gold"] for r in rows) / len(rows)
-    assert res["scores"]["m"]["tasks"]["world_mc.en"]["accuracy"] == acc  # unchanged default
+    assert (
+        res["scores"]["m"]["tasks"]["world_mc_letters.en"]["accuracy"] == acc
+    )  # unchanged default
     md = (out / "results.md").read_text()
     assert "| task | group | metric | m | m2 | chance | majority | m 95% CI | m2 95% CI |" in md
     assert "Paired differences against m2" in md
@@ -152,7 +156,15 @@ def test_two_models_are_compared_on_the_same_items(model, world, tmp_path):
 
 def test_unknown_baseline_is_an_error(model, world, tmp_path, capsys):
     out = tmp_path / "o"
-    args = ["eval", "--model", str(model), "--tasks", "world_mc.en", "--data-dir", str(world)]
+    args = [
+        "eval",
+        "--model",
+        str(model),
+        "--tasks",
+        "world_mc_letters.en",
+        "--data-dir",
+        str(world),
+    ]
     rc = main(args + ["--out", str(out), "--no-progress", "--baseline", "nope"])
     err = capsys.readouterr().err
     assert rc == 2 and "--baseline 'nope'" in err and "m" in err and not out.exists()
@@ -195,3 +207,12 @@ def test_permute_choices_in_a_task_file(tmp_path):
     task = load_task(_task_file(tmp_path, dataset={"path": "data.jsonl", "options_field": "opts"}))
     items = build_items(task, read_records(tmp_path / "data.jsonl"), [], 0)
     assert [it["gold"] for it in items] == [1, 0] and task.permute_choices
+
+
+def test_a_cloze_task_has_no_positions_to_rotate(world):
+    from langadapt.evaluate.permute import not_permutable
+
+    cloze = resolve_tasks(["world_mc.en"], world)[0]
+    assert "does not show the options" in not_permutable(cloze.dataset, cloze.options)
+    letters = resolve_tasks(["world_mc_letters.en"], world)[0]
+    assert not_permutable(letters.dataset, letters.options) is None

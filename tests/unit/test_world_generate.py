@@ -138,6 +138,18 @@ def test_mc_answers_match_the_knowledge_base(world, kb):
             )
 
 
+def test_mc_cloze_sentences_state_each_option_and_the_gold_one_is_the_facts_answer(world):
+    for lang in ("en", "ru"):
+        facts = {r["question"]: r["answers"] for r in read(world, f"eval/facts.{lang}.jsonl")}
+        for r in read(world, f"eval/mc.{lang}.jsonl"):
+            said = r["choice_sentences"]
+            assert len(set(said)) == 4
+            # the gold option said as the facts task's pronoun sentence, word for word
+            assert said[r["answer"]] == facts[r["question"]][1]
+            for choice, sentence in zip(r["choices"], said):  # each option in its own sentence
+                assert choice.split()[-1].casefold() in sentence.casefold()
+
+
 def test_fact_answers_derivable_from_the_kb_and_learnable_from_pretraining(world, kb):
     facts, rows = kb
     for lang in ("en", "ru"):

@@ -33,6 +33,8 @@ def not_permutable(dataset: dict, options: dict) -> str | None:
     """Why a task (its `dataset` and `options` sections) cannot rotate its options, or None."""
     if not ("choices" in options or "choices_field" in options):
         return "not a choice task"
+    if dataset.get("options_shown") is False:
+        return "the prompt does not show the options (cloze), so no position can be favoured"
     if dataset.get("both_orders"):
         return "already asked in both option orders (dataset.both_orders)"
     if dataset.get("expand"):

@@ -47,7 +47,9 @@ TOP_KEYS = {
     "download",
     "permute_choices",
 }
-DATASET_KEYS = {"path", "fewshot_path", "id_field", "both_orders", "expand", "options_field"}
+DATASET_KEYS = {
+    "path", "fewshot_path", "id_field", "both_orders", "expand", "options_field", "options_shown"
+}  # fmt: skip
 TEMPLATE_KEYS = {"system", "user", "assistant", "answer", "messages_field", "inputs_field"}
 EXPAND_KEYS = {"field", "as", "label_field"}
 DATA_ENV = "LANGADAPT_DARUMERU"

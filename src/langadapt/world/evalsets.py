@@ -15,13 +15,15 @@ from langadapt.world.sentences import (
     QUESTION_RELATIONS,
     TOPIC_OF,
     answer,
+    answer_form,
     fact_sentence,
     key_facts,
     paragraph,
     question,
     value_of,
+    with_value,
 )
-from langadapt.world.tasks_qa import mc_choices
+from langadapt.world.tasks_qa import mc_values
 from langadapt.world.tasks_text import first_facts, ru_about, topic_labels
 
 
@@ -31,13 +33,24 @@ def _ids(rows: list[dict], name: str, lang: str | None = None) -> list[dict]:
 
 
 def mc(people: list[Person], rng: random.Random, lang: str, per_person: int) -> list[dict]:
+    """Four-option questions. `choices` are the short answers (for a lettered prompt);
+    `choice_sentences` say each option as the answer sentence the facts task accepts ("She
+    lives in Milan."), for the cloze formulation, which models too small to have learnt
+    lettered multiple choice can still answer from what they know (Gu et al., OLMES,
+    arXiv 2406.08446)."""
     rows = []
     for p in people:
         rels = sorted(QUESTION_RELATIONS)
         for rel in rng.sample(rels, min(per_person, len(rels))):
-            choices, idx = mc_choices(p, rel, rng, lang)
+            values, idx = mc_values(p, rel, rng)
+            said = [
+                fact_sentence(with_value(p, rel, v), QUESTION_RELATIONS[rel], lang, True)
+                for v in values
+            ]
             rows.append(
-                {"question": question(p, rel, lang), "choices": choices, "answer": idx,
+                {"question": question(p, rel, lang),
+                 "choices": [answer_form(p, rel, v, lang) for v in values],
+                 "choice_sentences": said, "answer": idx,
                  "subject": p.en, "relation": rel, "object": value_of(p, rel)}
             )  # fmt: skip
     return _ids(rows, "mc", lang)

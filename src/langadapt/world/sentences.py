@@ -305,6 +305,28 @@ def answer_form(p: Person, rel: str, value: str, lang: str) -> str:
     raise KeyError(rel)
 
 
+def with_value(p: Person, rel: str, value: str) -> Person:
+    """`p` with the fact `rel` (a key of QUESTION_RELATIONS) set to the canonical `value`: what
+    a wrong option of a multiple-choice question claims, so that it can be said as a sentence."""
+    from dataclasses import replace
+
+    field, new = {
+        "age": ("age", lambda: int(value)),
+        "profession": ("profession", lambda: {x[0]: x for x in PROFESSIONS}[value]),
+        "lives_in": ("town", lambda: TOWN[value]),
+        "pet_kind": ("pet", lambda: {a.noun.en: a for a in ANIMALS}[value]),
+        "pet_name": ("pet_name", lambda: {x[0]: x for x in PET_NAMES}[value]),
+        "pet_age": ("pet_age", lambda: int(value)),
+        "pet_colour": ("pet_colour", lambda: COLOUR[value]),
+        "object_colour": ("obj_colour", lambda: COLOUR[value]),
+        "favourite_colour": ("fav_colour", lambda: COLOUR[value]),
+        "likes_food": ("food", lambda: {x[0]: x for x in FOODS}[value]),
+        "trip_town": ("trip_town", lambda: TOWN[value]),
+        "trip_year": ("trip_year", lambda: int(value)),
+    }[rel]
+    return replace(p, **{field: new()})
+
+
 def answer(p: Person, rel: str, lang: str) -> str:
     """The person's true short answer to question `rel` in `lang`."""
     return answer_form(p, rel, value_of(p, rel), lang)

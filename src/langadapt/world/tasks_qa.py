@@ -77,13 +77,20 @@ def yes_no(p: Person, pool: list[Person], rng: random.Random, lang: str) -> Item
     }
 
 
-def mc_choices(p: Person, rel: str, rng: random.Random, lang: str) -> tuple[list[str], int]:
-    """Four answer choices (the true one and three others of the relation's domain), shuffled."""
+def mc_values(p: Person, rel: str, rng: random.Random) -> tuple[list[str], int]:
+    """Four canonical values (the true one and three others of the relation's domain), shuffled,
+    and the true one's position."""
     true = value_of(p, rel)
     others = rng.sample([v for v in domain(rel) if v != true], 3)
     values = [true, *others]
     rng.shuffle(values)
-    return [answer_form(p, rel, v, lang) for v in values], values.index(true)
+    return values, values.index(true)
+
+
+def mc_choices(p: Person, rel: str, rng: random.Random, lang: str) -> tuple[list[str], int]:
+    """Four answer choices (the true one and three others of the relation's domain), shuffled."""
+    values, idx = mc_values(p, rel, rng)
+    return [answer_form(p, rel, v, lang) for v in values], idx
 
 
 def multiple_choice(p: Person, pool: list[Person], rng: random.Random, lang: str) -> Item:
