@@ -106,3 +106,22 @@ def test_report_stage_names_a_scores_folder_without_results(tmp_path):
             out=tmp_path / "report",
         )
     assert not (tmp_path / "report").exists()
+
+
+def test_report_stage_refuses_a_section_folder_without_summary(tmp_path):
+    folders = {k: tmp_path / k for k in ("world", "zoo", "tokenizer", "embeddings", "eval", "x")}
+    for p in folders.values():
+        p.mkdir()
+    (folders["eval"] / "results.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(InputError, match="x holds no summary.md"):
+        report_stage(
+            world=folders["world"],
+            zoo=folders["zoo"],
+            tokenizer=folders["tokenizer"],
+            embeddings=folders["embeddings"],
+            propagated=[],
+            scores=folders["eval"],
+            sections=[folders["x"]],
+            out=tmp_path / "report",
+        )
+    assert not (tmp_path / "report").exists()

@@ -27,6 +27,7 @@ from langadapt.demo.scores import (
 from langadapt.demo.summary import LANGUAGES, TokenFigures, summarise
 from langadapt.demo.zoo_card import zoo_section
 from langadapt.errors import MissingExtraError
+from langadapt.report import mdsection
 from langadapt.report.html import Figure, Samples, Section, Table, Text, write_report
 
 TITLE = "langadapt demo: LEP on a synthetic bilingual world"
@@ -43,6 +44,7 @@ class RunFolders:
     propagated: list[Path]
     eval: Path
     ran: list[Path] = field(default_factory=list)  # every stage of the run, for "What ran"
+    sections: list[Path] = field(default_factory=list)  # other systems' folders with summary.md
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -257,6 +259,14 @@ def _samples(folders: RunFolders, results: dict) -> Section:
     return Section("Example generations (held-out)", blocks)
 
 
+def _system(folder: Path) -> Section:
+    """Another system's section (LUSIFER, xling): its summary.md and where its report is."""
+    section = mdsection.read(folder)
+    if (folder / "report.html").is_file():
+        section.blocks.append(Text(f"Full report: `{folder.name}/report.html` in the run folder."))
+    return section
+
+
 def build_report(folders: RunFolders, out: Path, reproduce: str) -> Path:
     """Write report.html and report.md (and their images) into `out`; returns the HTML path.
 
@@ -292,6 +302,7 @@ def build_report(folders: RunFolders, out: Path, reproduce: str) -> Path:
         _fits(folders),
         _training(folders),
         _samples(folders, results),
+        *[_system(folder) for folder in folders.sections],
         zoo,
         Section("Reproduce", [Text(reproduce)]),
     ]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from langadapt.artifacts import StageRun, read_manifest
 from langadapt.errors import InputError
+from langadapt.report import mdsection
 
 
 def _reproduce(world: Path, out: Path) -> str:
@@ -39,6 +40,7 @@ def run(
     scores: Path,
     out: Path,
     ran: list[Path] | None = None,
+    sections: list[Path] | None = None,
     force: bool = False,
 ) -> Path:
     """Write the demo's report (report.html, report.md) from the folders of a LEP demo run.
@@ -58,6 +60,8 @@ def run(
             results.json holds the paired comparisons the summary reads.
         out: output folder.
         ran: every stage folder of the run, for the "What ran" table (default: the inputs).
+        sections: folders of the demo's other systems (e.g. `lusifer eval`, `xling eval`), each
+            holding a summary.md that becomes a section of the report, after the LEP ones.
         force: replace an existing output folder.
     """
     from langadapt.demo.report import RunFolders, build_report
@@ -65,6 +69,9 @@ def run(
     propagated = [Path(p) for p in propagated]
     named = [Path(world), Path(zoo), Path(tokenizer), Path(embeddings), *propagated, Path(scores)]
     ran = [Path(p) for p in ran] if ran else named
+    sections = [Path(p) for p in sections or []]
+    for folder in sections:  # refuse before writing anything
+        mdsection.read(folder)
     results = Path(scores) / "results.json"
     if not results.is_file():
         raise InputError(
@@ -82,6 +89,7 @@ def run(
             "propagated": propagated,
             "scores": Path(scores),
             "ran": [p for p in ran if p not in named],
+            "sections": sections,
         },
         options={},
         force=force,
@@ -89,7 +97,14 @@ def run(
     if run_.up_to_date():
         return run_.out
     folders = RunFolders(
-        Path(world), Path(zoo), Path(tokenizer), Path(embeddings), propagated, Path(scores), ran
+        Path(world),
+        Path(zoo),
+        Path(tokenizer),
+        Path(embeddings),
+        propagated,
+        Path(scores),
+        ran,
+        sections,
     )
     with run_.writing() as tmp:
         build_report(folders, tmp, _reproduce(Path(world), run_.out))
