@@ -5,6 +5,7 @@ from __future__ import annotations
 from langadapt.demo.summary import (
     TokenFigures,
     difference_phrase,
+    starting_point,
     summarise,
     task_differences,
     token_sentence,
@@ -145,3 +146,17 @@ def test_summarise_without_a_baseline_says_nothing_is_significant():
     res["comparisons"] = {"baseline": None, "models": {}}
     paras = summarise(res, [], {}, ["swap"])
     assert len(paras) == 1 and "--baseline instruct" in paras[0]
+
+
+def test_starting_point_says_what_the_baseline_could_do_before_lep():
+    res = results()
+    res["scores"]["instruct"]["intervals"]["world_mc.ru"]["accuracy"] = _est(0.6, 0.5, 0.7)
+    line = starting_point(res, "instruct", "instruct")
+    assert line == (
+        "Before LEP, instruct on Russian (95% intervals): above chance on mc.ru 0.600 (0.500 "
+        "to 0.700), chance 0.25; it scores copy_sentence.ru 0.400 (0.300 to 0.500)."
+    )
+    at = starting_point(results(), "instruct", "instruct")  # 0.25 (0.15 to 0.35): not above
+    assert "not above chance on mc.ru 0.250 (0.150 to 0.350), chance 0.25" in at
+    res["tasks"]["world_mc.ru"]["in_micro_avg"] = False  # shown, not averaged: not spoken of
+    assert "mc.ru" not in starting_point(res, "instruct", "instruct")

@@ -182,6 +182,38 @@ def choice_caveats(results: dict, display: dict[str, str]) -> list[str]:
     return out
 
 
+def starting_point(results: dict, base: str, bname: str, group: str = "world-ru") -> str | None:
+    """What the baseline could already do in the target language: LEP can only keep (or lose)
+    an ability that is there. Choice tasks against chance; others as the score and interval."""
+    sc = results["scores"].get(base) or {}
+    above, at, other = [], [], []
+    for task, info in results["tasks"].items():
+        if info.get("group") != group or info.get("in_micro_avg") is False:
+            continue
+        est = sc.get("intervals", {}).get(task, {}).get(info["primary"])
+        if not est or est.get("low") is None:
+            continue
+        fig = f"{task_label(task)} {_n(est['value'])} ({_n(est['low'])} to {_n(est['high'])})"
+        chance = (info.get("baselines") or {}).get("chance")
+        if chance is None:
+            other.append(fig)
+        elif est["low"] > chance:
+            above.append(f"{fig}, chance {chance:.2f}")
+        else:
+            at.append(f"{fig}, chance {chance:.2f}")
+    if not (above or at or other):
+        return None
+    lang = LANGUAGES.get(group, group)
+    parts = []
+    if above:
+        parts.append(f"above chance on {'; '.join(above)}")
+    if at:
+        parts.append(f"not above chance on {'; '.join(at)}")
+    if other:
+        parts.append(f"it scores {'; '.join(other)}")
+    return f"Before LEP, {bname} on {lang} (95% intervals): {'; '.join(parts)}."
+
+
 def summarise(
     results: dict, tokens: list[TokenFigures], display: dict[str, str], variants: list[str]
 ) -> list[str]:
@@ -205,6 +237,8 @@ def summarise(
     n = sorted({est["n"] for est in _task_estimates(results, base)})
     items = f"{n[0]}" if len(n) == 1 else f"{n[0]} to {n[-1]}"
     bname = display.get(base, base).split(" (")[0]
+    if start := starting_point(results, base, bname):
+        paras.append(start)
     paras.append(
         f"Each LEP model against {bname}, the English-only model LEP started from, on the same "
         f"held-out items ({items} per task), as the average over each language's tasks with "
