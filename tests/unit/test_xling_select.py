@@ -159,3 +159,10 @@ def test_bad_input(tmp_path, files):
 def test_limit_must_be_positive(tmp_path, files):
     with pytest.raises(InputError, match="--limit 0"):
         xeval.run(model=str(_model(tmp_path, "m", 1)), prompts=files, out=tmp_path / "e", limit=0)
+
+
+def test_mcnemar_exact_p_values():
+    assert cd.mcnemar_p(12, 0) == pytest.approx(2 / 4096)  # 12 of 12 one way: significant
+    assert cd.mcnemar_p(5, 0) == pytest.approx(2 / 32)  # 5 of 5 is not yet (p 0.0625)
+    assert cd.mcnemar_p(3, 3) == 1.0 and cd.mcnemar_p(0, 0) == 1.0
+    assert cd.mcnemar_p(7, 2) == pytest.approx(2 * (1 + 9 + 36) / 512)

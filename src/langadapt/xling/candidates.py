@@ -15,11 +15,13 @@ Figures per candidate, each a share with its Wilson 95% interval (`summary.share
 
 Paired differences are over the same prompts (every candidate must have answered the same
 ids): the mean of the per-prompt 0/1 differences with its paired-t 95% interval
-(`stats.paired_t`, clipped to [-1, 1]), significant when the interval excludes 0.
+(`stats.paired_t`, clipped to [-1, 1]), significant when McNemar's exact test on the prompts
+where the two differ gives p < 0.05.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,7 +190,23 @@ def paired(a: Candidate, b: Candidate, metric, keep=lambda r: True) -> dict[str,
     d = paired_t([float(x) for x, _ in pairs], [float(y) for _, y in pairs])
     if d["low"] is not None:  # a difference of two shares lies in [-1, 1]; t's normal tail not
         d["low"], d["high"] = max(d["low"], -1.0), min(d["high"], 1.0)
+    wins, losses = sum(x > y for x, y in pairs), sum(x < y for x, y in pairs)
+    d["mcnemar_p"] = mcnemar_p(wins, losses)
+    d["significant"] = d["mcnemar_p"] < 0.05
     return d
+
+
+def mcnemar_p(wins: int, losses: int) -> float:
+    """McNemar's exact two-sided p-value: the prompts where the two differ, as a sign test.
+
+    The paired-t interval of 0/1 differences collapses to a point when every differing prompt
+    differs the same way (12 of 12: [+100, +100]); the exact test stays valid at any count.
+    """
+    n = wins + losses
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, i) for i in range(min(wins, losses) + 1)) / 2**n
+    return min(1.0, 2 * tail)
 
 
 def pct(est: dict | None) -> str:
@@ -206,4 +224,4 @@ def points(diff: dict | None) -> str:
         return f"{100 * diff['diff']:+.1f} points (one prompt: no interval)"
     verdict = "significant" if diff["significant"] else "not significant"
     return (f"{100 * diff['diff']:+.1f} points [{100 * diff['low']:+.1f}, "
-            f"{100 * diff['high']:+.1f}], {verdict}")  # fmt: skip
+            f"{100 * diff['high']:+.1f}], {verdict} (McNemar p = {diff['mcnemar_p']:.2g})")  # fmt: skip

@@ -121,8 +121,8 @@ def detail_sections(cands: list, figs: dict, diffs: dict, base_name: str) -> lis
                 [Table(["language", *(c.name for c in cands)], exact_rows,
                        caption="prompts without a modifier, exact against the known answers")]),
         Section(f"Paired differences from {base_name}",
-                [Table(["model", "figure", "difference (paired-t 95%)"], diff_rows,
-                       caption="on the same prompts; significant when the interval excludes 0")]),
+                [Table(["model", "figure", "difference (paired-t 95%; McNemar exact p)"], diff_rows,
+                       caption="on the same prompts; significant: McNemar p < 0.05")]),
     ]  # fmt: skip
     out = [s for s in out if s.blocks[0].rows]  # a table with no rows says nothing
     trained = [c for c in cands if c.training]
