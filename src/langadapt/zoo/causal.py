@@ -42,6 +42,11 @@ class CausalSpec:
     batch_size: int = 8
     # pretraining QA documents: "text" (the named answer) or "chat" (see data.qa_text)
     qa_form: Literal["text", "chat"] = "text"
+    # what the tokenizer is trained on, when it is not the pretraining text: a base can read
+    # more Russian than its tokenizer was fitted to, as Llama-2/Mistral read non-English text
+    # their English-centric tokenizers split into many pieces
+    tokenizer_shares: dict[str, float] | None = None
+    tokenizer_qa_langs: tuple[str, ...] | None = None
 
 
 def _results(folder: Path) -> dict:
@@ -90,7 +95,18 @@ def pretrained(spec: CausalSpec, world: Path, work: Path, out: Path, seed: int) 
         spec.qa_form,
     )
     texts = [r["text"] for r in read_json_lines(corpus)]
-    init = init_model(spec, texts, work / f"{out.name}.init", seed)
+    tok_texts = texts
+    if spec.tokenizer_shares is not None or spec.tokenizer_qa_langs is not None:
+        tok_corpus = data.pretrain_corpus(
+            world,
+            spec.tokenizer_shares or spec.shares,
+            list(spec.qa_langs if spec.tokenizer_qa_langs is None else spec.tokenizer_qa_langs),
+            spec.qa_repeat,
+            work / f"{out.name}.tokenizer.jsonl",
+            spec.qa_form,
+        )
+        tok_texts = [r["text"] for r in read_json_lines(tok_corpus)]
+    init = init_model(spec, tok_texts, work / f"{out.name}.init", seed)
     pretrain.run(
         model=init,
         corpus=[corpus],
@@ -119,6 +135,27 @@ def pretrained(spec: CausalSpec, world: Path, work: Path, out: Path, seed: int) 
             f"x{spec.qa_repeat}"
             for lang in spec.qa_langs
         ],
+        **(
+            {
+                "tokenizer data": "fitted to "
+                + ", ".join(
+                    [
+                        f"pretrain/{lang}.jsonl: first {round(share * 100)}%"
+                        for lang, share in (spec.tokenizer_shares or spec.shares).items()
+                    ]
+                    + [
+                        f"QA of train people ({lang})"
+                        for lang in (
+                            spec.qa_langs
+                            if spec.tokenizer_qa_langs is None
+                            else spec.tokenizer_qa_langs
+                        )
+                    ]
+                )
+            }
+            if spec.tokenizer_shares is not None or spec.tokenizer_qa_langs is not None
+            else {}
+        ),
         "documents": len(texts),
         "vocab": len(load_tokenizer(init)),
         "hidden": spec.hidden,
