@@ -22,6 +22,7 @@ FAST_OVERRIDES = [
     "tokenizer.new_tokens=300",
     "embeddings.schedule.epochs=2",
     "eval.limit=16",
+    "xling.limit=8",
 ]
 
 
