@@ -147,6 +147,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "langadapt.distill.refine:run",
         "distillation: the teacher re-answers each instruction in its task's style (prompt files)",
     ),
+    "distill evaluate": (
+        "langadapt.distill.evaluate:run",
+        "distillation: students against a reference: win rates, world exact accuracy, MT-Bench",
+    ),
+    "distill run": (
+        "langadapt.pipeline:run",
+        "distillation: run a distill pipeline YAML (checked whole first), like `langadapt run`",
+    ),
     # the embedded default
     "world generate": (
         "langadapt.world.generate:run",
@@ -160,7 +168,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 # commands that are not stages (they write no run folder of their own, or run other stages):
 # a pipeline refuses them
-NOT_STAGES = frozenset({"demo", "run", "validate", "ls", "serve"})
+NOT_STAGES = frozenset({"demo", "run", "distill run", "validate", "ls", "serve"})
 STAGES = frozenset(COMMANDS) - NOT_STAGES
 
 
