@@ -179,3 +179,22 @@ def test_a_failed_judge_run_resumes_without_asking_the_models_again(tmp_path):
         evaluate.run(**opts)
         assert (cand.total, ref.total, jud.total) == (4, 4, 8)  # only the judge is asked again
     assert (tmp_path / "ev" / "results.json").is_file()
+
+
+def test_mt_bench_stage_grades_both_turns_per_category(shared_data, tmp_path):
+    def grader(messages):  # turn-2 templates show the conversation; their grade is unreadable
+        return "fine" if "Assistant A's Conversation" in messages[-1]["content"] else "[[7]]"
+
+    with EchoEndpoint() as cand, EchoEndpoint(model="judge", reply=grader) as jud:
+        out = evaluate.run(out=tmp_path / "ev", candidates=[cand.url], names=["stu"],
+                           reference=cand.url, mt_bench=True, judge_model=jud.url,
+                           mt_bench_dir=shared_data / "mt_bench", limit=3,
+                           candidate_served_models=["echo"], reference_served_model="echo",
+                           judge_served_model="judge", cache_path=tmp_path / "c.sqlite",
+                           progress=False)  # fmt: skip
+        assert jud.total == 6  # 3 questions x 2 turns
+    mt = json.loads((out / "results.json").read_text())["candidates"][0]["mt_bench"]
+    assert mt["turns"]["1"]["value"] == 7.0 and mt["turns"]["1"]["n"] == 3
+    assert mt["turns"]["2"]["n"] == 0 and mt["unreadable"] == 3
+    assert set(mt["categories"]) == {"writing"}  # the first three questions are writing
+    assert "MT-Bench (3 graded turns, 3 unreadable grades)" in (out / "summary.md").read_text()
