@@ -103,8 +103,15 @@ def paired(a: evalscore.Scored, b: evalscore.Scored, iters: int, seed: int) -> d
     return out
 
 
-def names_of(models: list[Path]) -> list[str]:
-    """Report names: each folder's name, numbered where two share one."""
+def names_of(models: list[Path], given: list[str] | None = None) -> list[str]:
+    """Report names: `given` (one per model, distinct), else each folder's name, numbered
+    where two share one."""
+    if given:
+        if len(given) != len(models) or len(set(given)) != len(given):
+            raise ConfigError(
+                f"--names: give one distinct name per --model ({len(models)}), not {given}"
+            )
+        return list(given)
     names = []
     for i, m in enumerate(models):
         name = Path(m).name or f"model{i}"
@@ -125,6 +132,8 @@ def run(
     seed: int = 0,
     device: Literal["auto", "cpu", "cuda"] = "auto",
     plot: bool = True,
+    names: list[str] | None = None,
+    title: str = "Embedding models",
     force: bool = False,
 ) -> Path:
     """Evaluate embedding models (LUSIFER, or a plain HF model mean-pooled) on local tasks.
@@ -133,8 +142,9 @@ def run(
     reranking (MAP), STS (Spearman), classification (logistic-regression accuracy) and
     clustering (V-measure), every score with a seeded bootstrap 95% interval; every model after
     the first is compared with the first on the same units (paired bootstrap). Writes
-    results.json, report.html, report.md and a t-SNE plot per model of the texts coloured by
-    language (needs the `plot` extra; skipped with a warning without it).
+    results.json, report.html, report.md, summary.md (which model wins where, in words) and a
+    t-SNE plot per model of the texts coloured by language (needs the `plot` extra; skipped
+    with a warning without it).
 
     Args:
         model: LUSIFER folders or plain HF decoder/encoder folders (mean-pooled); the first
@@ -150,6 +160,8 @@ def run(
         seed: seed of the bootstrap, k-means and the classifier.
         device: auto = cuda when available.
         plot: draw the t-SNE plot of each model's embeddings coloured by language.
+        names: the models' names in the reports (default: their folder names).
+        title: summary.md's title.
         force: replace an existing output folder.
     """
     options = {k: v for k, v in locals().items() if k not in ("model", "data")}
@@ -163,6 +175,7 @@ def run(
             f"--iters must be 2 or more and --batch-size 1 or more ({iters}, {batch_size})"
         )
     kinds = [kind_of(m) for m in model]
+    names = names_of(model, names)
     tasks = evaldata.read_tasks(list(data))
     run = StageRun(
         "lusifer.eval",
@@ -176,7 +189,6 @@ def run(
     import torch
 
     dev = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
-    names = names_of(model)
     scored: dict[str, list[list[evalscore.Scored]]] = {}
     points: dict[str, dict] = {}
     notes: dict[str, dict] = {}
@@ -218,11 +230,13 @@ def run(
             entry["scores"] = {n: estimates(scored[n][ti][si], iters, seed) for n in names}
             entry["paired"] = {n: paired(sub, scored[n][ti][si], iters, seed) for n in names[1:]}
             results["tasks"].append(entry)
+    from langadapt.lusifer import evalsummary
     from langadapt.lusifer.evalreport import write
 
     with run.writing() as tmp:
         write_json_atomic(tmp / "results.json", results)
         skipped = write(tmp, results, points if plot else {}, seed)
+        evalsummary.write(tmp, results, title)
         run.results.update(
             {
                 "tasks": len(tasks),
