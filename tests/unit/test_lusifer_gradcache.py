@@ -126,3 +126,56 @@ def test_finetune_step_with_grad_cache_matches_the_plain_step(parts, tmp_path, m
             assert torch.allclose(a[k], b[k], rtol=1e-4, atol=1e-6), (name, k)
     with pytest.raises(Exception, match="grad-cache-chunk"):
         finetune.run(model=start, data=[data], out=tmp_path / "bad", grad_cache_chunk=-1)
+
+
+def _rows(model, lo, hi):
+    queries = [f"where does person {i} live?" for i in range(lo, hi)]
+    docs = [f"person {i} lives in town {i % 3} near the river" for i in range(lo, hi)]
+    docs += [f"person {i} is {20 + i} years old" for i in range(lo, hi)]
+    return model.tokenize(queries + docs), hi - lo
+
+
+def _rank(rank, parts, out):
+    import torch.distributed as dist
+
+    from langadapt.lusifer import LusiferModel
+
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"file://{out}/pg", rank=rank, world_size=2)
+    torch.manual_seed(0)
+    model = LusiferModel.build(*parts).eval()
+    batch, n = _rows(model, 2 * rank, 2 * rank + 2)
+    cached_step(model, batch, _loss_of(n), chunk=3)
+    for p in model.parameters():  # what DDP does: the mean of the processes' gradients
+        if p.grad is not None:
+            dist.all_reduce(p.grad)
+            p.grad /= 2
+    if rank == 0:
+        torch.save(_grads(model), out / "grads.pt")
+    dist.destroy_process_group()
+
+
+@pytest.mark.slow  # two spawned processes: about 20 s on an idle machine
+def test_grad_cache_with_documents_gathered_across_two_processes(parts, tmp_path):
+    """Two gloo processes, two queries each, GradCache on each: the mean gradient equals one
+    process's plain full-batch gradient over all four queries (in-batch negatives global)."""
+    import torch.multiprocessing as mp
+
+    from langadapt.lusifer import LusiferModel
+
+    mp.spawn(_rank, args=(parts, tmp_path), nprocs=2, join=True)
+    torch.manual_seed(0)
+    model = LusiferModel.build(*parts).eval()
+    # the global batch in the gathered order: rank 0's documents, then rank 1's
+    b0, _ = _rows(model, 0, 2)
+    b1, _ = _rows(model, 2, 4)
+    reps0 = model(mode="project", **b0)
+    reps1 = model(mode="project", **b1)
+    docs = torch.cat([reps0[2:], reps1[2:]])
+    queries = torch.cat([reps0[:2], reps1[:2]])
+    loss = info_nce(queries, docs, torch.tensor([0, 1, 4, 5]), 0.05)
+    loss.backward()
+    want, got = _grads(model), torch.load(tmp_path / "grads.pt")
+    assert want.keys() == got.keys()
+    for k in want:  # all-reduce sums in another order: float noise of about 1e-5
+        assert torch.allclose(want[k], got[k], rtol=1e-3, atol=1e-5), k
