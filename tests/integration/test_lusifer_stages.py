@@ -89,3 +89,42 @@ def test_finetune_trains_and_writes_a_loadable_folder(aligned):
     a, b = LusiferModel.load(aligned_dir), LusiferModel.load(out)
     texts = ["where does person 1 live?"]
     assert not torch.allclose(a.encode(texts), b.encode(texts))
+
+
+def test_world_comparison_end_to_end_on_the_fast_world(tmp_path, monkeypatch):
+    """configs/lusifer-world.yaml on the fast world and zoo: data, (A) base alone tuned, (B)
+    LUSIFER aligned and tuned, both on English only, evaluated on held-out people in Russian,
+    ru -> en and English, with intervals, paired differences and summary.md."""
+    from pathlib import Path
+
+    from langadapt import pipeline
+
+    monkeypatch.setenv("LANGADAPT_CACHE", str(tmp_path / "cache"))  # leave the user's zoo alone
+    config = Path(__file__).resolve().parents[2] / "configs" / "lusifer-world.yaml"
+    out = pipeline.run(
+        config, overrides=["world.size=fast", "zoo.size=fast"], run_dir=tmp_path / "run"
+    )
+    assert out == tmp_path / "run" / "emb_eval"
+    data = json.loads((tmp_path / "run/emb_data/manifest.json").read_text())["results"]
+    assert data["train_rows"] > 0 and data["dropped_questions"] == 0
+    train = (tmp_path / "run/emb_data/train.en.jsonl").read_text()
+    for row in (tmp_path / "run/emb_data/world_ru.retrieval.jsonl").read_text().splitlines():
+        assert json.loads(row)["positive"] not in train  # held-out people only
+    base = json.loads((tmp_path / "run/emb_base/lusifer.json").read_text())
+    assert base["architecture"] == "decoder"
+    results = json.loads((out / "results.json").read_text())
+    assert [m["name"] for m in results["models"]] == ["base alone", "LUSIFER"]
+    assert [m["kind"] for m in results["models"]] == ["tuned-decoder", "lusifer"]
+    subsets = {(e["task"], e["subset"]) for e in results["tasks"]}
+    assert {("world_ru", "ru->ru"), ("world_ru_en", "ru->en"), ("world_en", "all")} <= subsets
+    for e in results["tasks"]:
+        for name in ("base alone", "LUSIFER"):
+            est = e["scores"][name]["ndcg_at_10"]
+            assert est["low"] <= est["value"] <= est["high"] and est["method"] == "bootstrap"
+        p = e["paired"]["LUSIFER"]["ndcg_at_10"]
+        assert p["low"] <= p["diff"] <= p["high"] and isinstance(p["significant"], bool)
+    summary = (out / "summary.md").read_text()
+    assert summary.startswith("## LUSIFER vs the base LLM alone")
+    assert "world_ru_en" in summary and "| world_ru |" in summary
+    assert any(w in summary for w in ("LUSIFER wins", "base alone wins", "neither wins", "mixed"))
+    assert (out / "report.html").is_file()
