@@ -168,7 +168,7 @@ def run(
         if tasks:
             acc = evaljudge.accuracy_by_type(tasks, ref)
             results["reference"]["world"] = {k: v for k, v in acc.items() if k != "hits"}
-        rows = []
+        rows = [{"model": "reference", "id": i, "answer": a} for i, a in ref.items()]
         for name, model, srv in zip(cand_names, candidates, served):
             got = ask.answers(name, model, srv, "--candidates", mt=bench is not None)
             res = {"name": name, "model": model}
