@@ -198,3 +198,38 @@ def test_mt_bench_stage_grades_both_turns_per_category(shared_data, tmp_path):
     assert mt["turns"]["2"]["n"] == 0 and mt["unreadable"] == 3
     assert set(mt["categories"]) == {"writing"}  # the first three questions are writing
     assert "MT-Bench (3 graded turns, 3 unreadable grades)" in (out / "summary.md").read_text()
+
+
+def test_difficulty_by_the_world_rules_hard_when_teacher_right_and_student_wrong(tmp_path):
+    from langadapt.corpus import read_json_lines
+    from langadapt.distill import difficulty, records
+
+    chats = [  # a world chat keeps its short answer and task type on the record
+        {"id": "a", "task_type": "fact_qa", "answer": "Paris",
+         "messages": [{"role": "user", "content": "Where does Anna live?"},
+                      {"role": "assistant", "content": "She lives in Paris."}]},
+        {"id": "b", "task_type": "fact_qa", "answer": "Rome",
+         "messages": [{"role": "user", "content": "Where does Ivan live?"},
+                      {"role": "assistant", "content": "He lives in Rome."}]},
+    ]  # fmt: skip
+    seed_file = tmp_path / "s.jsonl"
+    src = tmp_path / "chats.jsonl"
+    src.write_text("".join(json.dumps(c) + "\n" for c in chats))
+    rows = records.read_seed(src)  # as `distill seed` reads them
+    assert rows[0]["answer"] == "Paris" and rows[0]["reference"] == "She lives in Paris."
+    rows = [r | {"teacher": t} for r, t in zip(rows, ["She lives in Paris.", "Milan"])]
+    seed_file.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    # the student (an echo endpoint) is wrong on both: the teacher right only on "a"
+    with EchoEndpoint(model="stu") as stu:
+        out = difficulty.run(data=seed_file, out=tmp_path / "d", student=stu.url, score="world",
+                             student_served_model="stu", cache_path=tmp_path / "c.sqlite",
+                             progress=False)  # fmt: skip
+    got = {r["id"]: r for r in read_json_lines(out / "difficulty.jsonl")}
+    assert (got["a"]["mfd"], got["a"]["hard"], got["b"]["mfd"], got["b"]["hard"]) == (
+        9.0, True, 0.0, False)  # fmt: skip
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["hard"], summary["teacher_right"], summary["student_right"]) == (1, 1, 0)
+    bare = tmp_path / "bare.jsonl"
+    bare.write_text(json.dumps({"id": "x", "prompt": "q", "teacher": "t"}) + "\n")
+    with pytest.raises(InputError, match="'answer'"):
+        difficulty.run(data=bare, out=tmp_path / "e", student="s", score="world")

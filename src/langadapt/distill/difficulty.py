@@ -24,7 +24,7 @@ from typing import Literal
 
 from langadapt.artifacts import StageRun, write_json_atomic
 from langadapt.corpus import write_json_lines
-from langadapt.distill import ifd, mfd, records
+from langadapt.distill import ifd, mfd, records, worldscore
 from langadapt.errors import ConfigError
 from langadapt.itemlog import ItemLog
 from langadapt.llm import template_file
@@ -50,7 +50,7 @@ def run(
     out: Path,
     student: str,
     judge_model: str | None = None,
-    score: Literal["mfd", "ifd"] = "mfd",
+    score: Literal["mfd", "ifd", "world"] = "mfd",
     ifd_threshold: float | None = None,
     max_length: int = 2048,
     batch_size: int = 8,
@@ -80,7 +80,8 @@ def run(
         student: the student: a local HF folder or an OpenAI-compatible endpoint URL (a folder
             for --score ifd).
         judge_model: the judge (for --score mfd): a local HF folder or an endpoint URL.
-        score: mfd (TAPIR: pairwise judge) or ifd (the student's loss ratio, no judge).
+        score: mfd (TAPIR: pairwise judge), ifd (the student's loss ratio, no judge) or world
+            (the world's exact answers judge teacher and student).
         ifd_threshold: with --score ifd, hard when IFD > this; none = the median.
         max_length: with --score ifd, tokens of a chat kept for the losses.
         batch_size: with --score ifd, chats per forward pass.
@@ -107,9 +108,10 @@ def run(
         raise ConfigError(f"--delta must be >= 0 (an MFD threshold on 1-10), not {delta}")
     if score == "mfd" and not judge_model:
         raise ConfigError("--score mfd needs --judge-model (or use --score ifd: no judge)")
-    rows = records.read_records(Path(data), need=["teacher"], stage="distill difficulty")
+    need = ["teacher", "answer"] if score == "world" else ["teacher"]
+    rows = records.read_records(Path(data), need=need, stage="distill difficulty")
     options = {k: v for k, v in locals().items()
-               if k not in ("data", "out", "force", "rows", "tpl", "template", "progress")}  # fmt: skip
+               if k not in ("data", "out", "force", "rows", "tpl", "template", "progress", "need")}  # fmt: skip
     inputs = {"data": Path(data), "template": template}
     if score == "ifd" and Path(student).is_dir():  # the losses depend on the weights
         inputs["student_folder"] = Path(student)
@@ -126,8 +128,10 @@ def run(
                   cache=cache, cache_path=cache_path)  # fmt: skip
     stu = records.backend(student, student_served_model, "student", "--student-served-model",
                           api_key_env=student_api_key_env, **client)  # fmt: skip
-    jud = records.backend(judge_model, judge_served_model, "judge_model", "--judge-served-model",
-                          api_key_env=judge_api_key_env, **client)  # fmt: skip
+    jud = None
+    if score == "mfd":
+        jud = records.backend(judge_model, judge_served_model, "judge_model",
+                              "--judge-served-model", api_key_env=judge_api_key_env, **client)  # fmt: skip
     scale = (1, 10)
     with run_.writing() as tmp:
         t0 = time.perf_counter()
@@ -140,6 +144,9 @@ def run(
         answers = records.each_chunk(rows, ItemLog(tmp / "items" / "student.jsonl"), answer,
                                      desc="student", progress=progress)  # fmt: skip
         by_id = {r["id"]: a["student"] for r, a in zip(rows, answers)}
+        if score == "world":
+            worldscore.write(rows, by_id, tmp, run_, delta, t0)
+            return out
 
         def judge(chunk: list[dict]) -> list[dict]:
             chats = []

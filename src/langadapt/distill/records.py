@@ -24,6 +24,7 @@ from langadapt.itemlog import ItemLog
 from langadapt.llm.backends import backend_for
 
 SEED_FORMATS = (".json", ".jsonl", ".parquet")
+KEEP = ("answer", "task_type")  # extra fields of a chat record that stay on the record
 CHUNK = 64  # records per persisted batch: an endpoint runs a chunk's calls concurrently
 
 
@@ -53,6 +54,8 @@ def _record(obj: object, n: int, where: str) -> dict:
             out = {"id": rid, "prompt": str(msgs[u].get("content", ""))}
             if ans and str(ans.get("content", "")).strip():
                 out["reference"] = str(ans["content"])
+            # a world chat's short answer and task type: what `difficulty --score world` checks
+            out |= {k: str(obj[k]) for k in KEEP if isinstance(obj.get(k), str | int)}
             return out
     raise InputError(
         f"{where} record {n} is neither an Alpaca record (instruction, input, output) nor a "
