@@ -60,7 +60,10 @@ def wilson(k: float, n: int, z: float = Z95) -> tuple[float, float]:
     den = 1 + z * z / n
     center = (p + z * z / (2 * n)) / den
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return max(0.0, center - half), min(1.0, center + half)
+    # at k = 0 (k = n) the bound is exactly 0 (1); the formula leaves a rounding residue
+    low = 0.0 if k == 0 else max(0.0, center - half)
+    high = 1.0 if k == n else min(1.0, center + half)
+    return low, high
 
 
 def _t_within(t: float, df: int) -> float:

@@ -144,3 +144,11 @@ def test_permuted_rows_average_per_item_first():
     rows += [{"id": f"b#p{s}", "perm_of": "b", "gold": s, "pred": s} for s in range(4)]
     assert taskstats.metric_value("accuracy", rows) == pytest.approx(0.75)
     assert taskstats.estimate("accuracy", rows, 0.75)["n"] == 2
+
+
+def test_wilson_bounds_are_exactly_zero_and_one_at_the_ends():
+    from langadapt.stats import wilson
+
+    for n in (1, 7, 48, 358):
+        assert wilson(0, n)[0] == 0.0 and wilson(n, n)[1] == 1.0
+        assert 0.0 < wilson(0, n)[1] < 1.0 and 0.0 < wilson(n, n)[0] < 1.0
