@@ -90,7 +90,7 @@ def _fails(capsys, args: list[str], out: Path, *fragments: str) -> None:
 
 def test_every_shipped_task_file_loads():
     files = shipped_files()
-    assert len(files) == 17 + 12
+    assert len(files) == 17 + 14  # Darumeru, world (mc: cloze and lettered)
     groups = {}
     for f in files:
         assert f.read_text("utf-8").startswith("# ") and "Run: langadapt eval" in f.read_text(
@@ -99,7 +99,7 @@ def test_every_shipped_task_file_loads():
         t = load_task(f)
         groups.setdefault(t.group, []).append(t.name)
     assert sum(len(v) for k, v in groups.items() if k.startswith("darumeru-")) == 17
-    assert len(groups["world-en"]) == len(groups["world-ru"]) == 6
+    assert len(groups["world-en"]) == len(groups["world-ru"]) == 7
 
 
 def test_unknown_metric_lists_valid_ones(model, tmp_path, capsys):
