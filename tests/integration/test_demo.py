@@ -15,6 +15,11 @@ ROOT = Path(__file__).resolve().parents[2]
 STAGES = (
     "world",
     "zoo",
+    "emb_data",
+    "emb_base",
+    "emb_align",
+    "emb_lusifer",
+    "emb_eval",
     "tokenizer",
     "init",
     "embeddings",
@@ -22,6 +27,7 @@ STAGES = (
     "overlap",
     "conversion",
     "calibrated",
+    "xling",
     "eval",
     "report",
 )
@@ -69,7 +75,13 @@ def test_demo_fast_runs_lep_end_to_end_and_resumes(tmp_path):
     results = res["scores"]
     assert set(results) == {"instruct", "swap", "overlap", "conversion", "calibrated", "teacher"}
     assert res["comparisons"]["baseline"] == "instruct"  # the demo's eval pairs against instruct
-    assert res["tasks"]["world_mc.ru"]["permuted"]
+    assert res["tasks"]["world_mc_letters.ru"]["permuted"]  # lettered: every rotation
+    assert not res["tasks"]["world_mc.ru"]["permuted"]  # cloze: no positions to rotate
+    assert not res["tasks"]["world_mc_letters.ru"]["in_micro_avg"]
+    assert "Before LEP, instruct on Russian" in summary
+    # the other systems' sections, from their stages' summary.md
+    assert "## Cross-lingual answers: instruct vs the LEP models" in md
+    assert "## LUSIFER vs the base LLM alone" in md and "xling/report.html" in md
     # the extended tokenizer reads Russian with far fewer tokens than the English-centric base
     ext = json.loads((out / "tokenizer" / "manifest.json").read_text())["results"]
     assert ext["added"] > 0
