@@ -273,7 +273,13 @@ def write_world(root: Path) -> Path:
         dump(
             f"mc.{lang}.jsonl",
             [
-                {"id": f"m{i}", "question": src[i], "choices": src[i + 1 : i + 5], "answer": i % 4}
+                {
+                    "id": f"m{i}",
+                    "question": src[i],
+                    "choices": src[i + 1 : i + 5],
+                    "choice_sentences": src[i + 1 : i + 5],
+                    "answer": i % 4,
+                }
                 for i in range(3)
             ],
         )
@@ -341,7 +347,7 @@ def test_world_tasks_end_to_end(daru_model, tmp_path):
     )
     assert rc == 0
     res = json.loads((out / "results.json").read_text())
-    assert len(res["tasks"]) == 12
+    assert len(res["tasks"]) == 14  # mc as cloze and lettered
     sc = res["scores"]["model"]
     assert set(sc["groups"]) == {"world-en", "world-ru"}
     assert all(sc["tasks"][n]["n"] == 2 for n in res["tasks"])
