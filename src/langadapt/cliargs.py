@@ -50,7 +50,7 @@ def _top_help(commands: dict[str, tuple[str, str]]) -> str:
         # only what is built: a part joins this line when its commands do
         "Adapt open LLMs to new languages and tasks: LEP (tokenizer, embeddings, propagation,",
         "calibration), LUSIFER multilingual embeddings, cross-lingual instruction tuning and its",
-        "evaluation, TAPIR distillation (its first steps), Darumeru-style evaluation, and",
+        "evaluation, TAPIR distillation, Darumeru-style evaluation, and",
         "teachers and judges over any OpenAI-compatible endpoint.",
         "",
         "commands:",
