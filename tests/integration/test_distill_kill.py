@@ -41,8 +41,8 @@ def test_kill_9_during_difficulty_repeats_no_finished_judge_call(tmp_path):
         return '{"score_1": 7, "score_2": 4}'
 
     cmd = [sys.executable, "-m", "langadapt", "distill", "difficulty", "--data", str(data),
-           "--out", str(tmp_path / "out"), "--cache-path", str(tmp_path / "c.sqlite"),
-           "--concurrency", str(CONCURRENCY), "--no-progress"]  # fmt: skip
+           "--out", str(tmp_path / "out"), "--client.cache-path", str(tmp_path / "c.sqlite"),
+           "--client.concurrency", str(CONCURRENCY), "--no-progress"]  # fmt: skip
     env = dict(os.environ, LANGADAPT_CACHE=str(tmp_path / "cache"))
     with EchoEndpoint(latency_s=0.03, reply=reply) as stub:
         cmd += ["--student", stub.url, "--judge-model", stub.url]

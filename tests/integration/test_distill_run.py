@@ -19,6 +19,7 @@ import pytest
 
 from langadapt import commands, pipeline
 from langadapt.distill import evaluate
+from langadapt.llm.clientopts import Client
 
 pytestmark = pytest.mark.slow
 
@@ -92,7 +93,7 @@ def test_llm_judge_path_against_the_served_teacher(run, served_teacher, tmp_path
                        names=["curriculum"], reference=served_teacher, prompts=run / "seed" /
                        "seed.jsonl", judge_model=served_teacher, reference_served_model="teacher",
                        judge_served_model="teacher", limit=4, max_new_tokens=12,
-                       judge_max_tokens=16, cache_path=tmp_path / "c.sqlite",
+                       judge_max_tokens=16, client=Client(cache_path=tmp_path / "c.sqlite"),
                        progress=False)  # fmt: skip
     res = json.loads((out / "results.json").read_text())
     w = res["candidates"][0]["win"]

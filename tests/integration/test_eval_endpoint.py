@@ -76,7 +76,7 @@ def _items(out: Path, label: str, task: str) -> list[dict]:
 def test_endpoint_predictions_equal_the_folder(served, tmp_path):
     model, url, world = served
     assert _eval(tmp_path / "local", str(model), world, GEN) == 0
-    cache = ["--cache-path", str(tmp_path / "calls.sqlite"), "--concurrency", "8"]
+    cache = ["--client.cache-path", str(tmp_path / "calls.sqlite"), "--client.concurrency", "8"]
     assert _eval(tmp_path / "ep", url, world, GEN, "--served-model", "tiny", *cache) == 0
     for task in GEN:
         mine, theirs = (
@@ -118,13 +118,14 @@ def test_logprob_task_over_url_is_skipped_with_reason(served, tmp_path, capsys):
 
 def test_wrong_served_name_and_unreachable_url(served, tmp_path, capsys):
     model, url, world = served
-    rc = _eval(tmp_path / "a", url, world, GEN, "--served-model", "nope", "--cache", "off")
+    rc = _eval(tmp_path / "a", url, world, GEN, "--served-model", "nope", "--client.cache", "off")
     err = capsys.readouterr().err
     assert rc != 0 and "does not serve model 'nope'" in err
     assert "it serves: tiny" in err and not (tmp_path / "a").exists()
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
-    rc = _eval(tmp_path / "b", dead, world, GEN, "--served-model", "tiny", "--max-retries", "0")
+    no_retry = ["--client.max-retries", "0"]
+    rc = _eval(tmp_path / "b", dead, world, GEN, "--served-model", "tiny", *no_retry)
     err = capsys.readouterr().err
     assert rc != 0 and dead in err and not (tmp_path / "b").exists()

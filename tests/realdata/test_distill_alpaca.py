@@ -13,6 +13,7 @@ import pytest
 
 from langadapt.corpus import read_json_lines
 from langadapt.distill import balance, classify, rebalance, seed, taxonomy
+from langadapt.llm.clientopts import Client
 from langadapt.llm.loopback import EchoEndpoint
 
 pytest.importorskip("openai")
@@ -36,7 +37,7 @@ def test_alpaca_slice_seed_classify_balance(shared_data, tmp_path):
     assert len(rows) == SLICE and all(r["teacher"] for r in rows)  # Alpaca's own outputs
     with EchoEndpoint(reply=keyword_label) as stub:
         c = classify.run(data=s / "seed.jsonl", out=tmp_path / "cls", model=stub.url,
-                         served_model="echo", cache_path=tmp_path / "c.sqlite",
+                         served_model="echo", client=Client(cache_path=tmp_path / "c.sqlite"),
                          progress=False)  # fmt: skip
         assert stub.total == SLICE
     labelled = read_json_lines(c / "classified.jsonl")

@@ -9,6 +9,7 @@ import pytest
 
 from langadapt.distill import evaljudge, evalreport, evaluate, mtbench
 from langadapt.errors import ConfigError, InputError
+from langadapt.llm.clientopts import Client
 from langadapt.llm.loopback import EchoEndpoint
 
 pytest.importorskip("openai")
@@ -95,8 +96,8 @@ def test_stage_against_endpoints_both_orders_and_summary(tmp_path):
         out = evaluate.run(out=tmp_path / "ev", candidates=[cand.url], names=["stu"],
                            reference=ref.url, prompts=src, judge_model=jud.url,
                            candidate_served_models=["echo"], reference_served_model="ref",
-                           judge_served_model="judge", cache_path=tmp_path / "c.sqlite",
-                           progress=False)  # fmt: skip
+                           judge_served_model="judge", progress=False,
+                           client=Client(cache_path=tmp_path / "c.sqlite"))  # fmt: skip
         assert jud.total == 2 * len(PROMPTS)  # each prompt judged in both orders
     res = json.loads((out / "results.json").read_text())
     w = res["candidates"][0]["win"]
@@ -170,8 +171,9 @@ def test_a_failed_judge_run_resumes_without_asking_the_models_again(tmp_path):
             EchoEndpoint(model="judge", reply=flaky) as jud:  # fmt: skip
         opts = dict(out=tmp_path / "ev", candidates=[cand.url], names=["stu"], reference=ref.url,
                     prompts=src, judge_model=jud.url, candidate_served_models=["echo"],
-                    reference_served_model="ref", judge_served_model="judge", cache="off",
-                    max_retries=0, timeout_s=5.0, progress=False)  # fmt: skip
+                    reference_served_model="ref", judge_served_model="judge",
+                    client=Client(cache="off", max_retries=0, timeout_s=5.0),
+                    progress=False)  # fmt: skip
         with pytest.raises(Exception):  # noqa: B017 (whatever the client raises)
             evaluate.run(**opts)
         assert not (tmp_path / "ev").exists() and (cand.total, ref.total) == (4, 4)
@@ -190,8 +192,8 @@ def test_mt_bench_stage_grades_both_turns_per_category(shared_data, tmp_path):
                            reference=cand.url, mt_bench=True, judge_model=jud.url,
                            mt_bench_dir=shared_data / "mt_bench", limit=3,
                            candidate_served_models=["echo"], reference_served_model="echo",
-                           judge_served_model="judge", cache_path=tmp_path / "c.sqlite",
-                           progress=False)  # fmt: skip
+                           judge_served_model="judge", progress=False,
+                           client=Client(cache_path=tmp_path / "c.sqlite"))  # fmt: skip
         assert jud.total == 6  # 3 questions x 2 turns
     mt = json.loads((out / "results.json").read_text())["candidates"][0]["mt_bench"]
     assert mt["turns"]["1"]["value"] == 7.0 and mt["turns"]["1"]["n"] == 3
@@ -222,8 +224,8 @@ def test_difficulty_by_the_world_rules_hard_when_teacher_right_and_student_wrong
     # the student (an echo endpoint) is wrong on both: the teacher right only on "a"
     with EchoEndpoint(model="stu") as stu:
         out = difficulty.run(data=seed_file, out=tmp_path / "d", student=stu.url, score="world",
-                             student_served_model="stu", cache_path=tmp_path / "c.sqlite",
-                             progress=False)  # fmt: skip
+                             student_served_model="stu", progress=False,
+                             client=Client(cache_path=tmp_path / "c.sqlite"))  # fmt: skip
     got = {r["id"]: r for r in read_json_lines(out / "difficulty.jsonl")}
     assert (got["a"]["mfd"], got["a"]["hard"], got["b"]["mfd"], got["b"]["hard"]) == (
         9.0, True, 0.0, False)  # fmt: skip

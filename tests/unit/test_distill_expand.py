@@ -12,6 +12,7 @@ import pytest
 from langadapt.corpus import read_json_lines, write_json_lines
 from langadapt.distill import expand, records
 from langadapt.errors import InputError
+from langadapt.llm.clientopts import Client
 from langadapt.llm.loopback import EchoEndpoint
 
 pytest.importorskip("openai")
@@ -66,8 +67,8 @@ def data(tmp_path):
 
 
 def opts(tmp_path, **kw):
-    return dict(served_model="echo", concurrency=1, cache_path=tmp_path / "c.sqlite",
-                progress=False, max_retries=0, **kw)  # fmt: skip
+    client = Client(concurrency=1, max_retries=0, cache_path=tmp_path / "c.sqlite", **kw)
+    return dict(served_model="echo", client=client, progress=False)
 
 
 def test_quotas_dedup_and_counts(data, tmp_path):

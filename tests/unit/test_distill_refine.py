@@ -10,6 +10,7 @@ import pytest
 from langadapt.corpus import read_json_lines, write_json_lines
 from langadapt.distill import refine
 from langadapt.errors import InputError
+from langadapt.llm.clientopts import Client
 from langadapt.llm.loopback import EchoEndpoint
 
 pytest.importorskip("openai")
@@ -28,7 +29,7 @@ def test_prompt_per_label_and_original_kept(tmp_path):
     write_json_lines(more, ROWS[2:])
     with EchoEndpoint() as stub:
         kw = dict(data=[src, more], teacher=stub.url, served_model="echo",
-                  cache_path=tmp_path / "c.sqlite", progress=False)  # fmt: skip
+                  client=Client(cache_path=tmp_path / "c.sqlite"), progress=False)  # fmt: skip
         out = refine.run(out=tmp_path / "r", **kw)
         assert stub.total == 3
         refine.run(out=tmp_path / "r2", **kw)  # same calls: answered from the cache

@@ -11,6 +11,7 @@ import pytest
 from langadapt.corpus import read_json_lines
 from langadapt.distill import classify, difficulty, rebalance, records, seed
 from langadapt.errors import ConfigError, InputError
+from langadapt.llm.clientopts import Client
 from langadapt.llm.loopback import EchoEndpoint
 
 pytest.importorskip("openai")
@@ -47,7 +48,8 @@ def stub():
 
 
 def endpoint(stub, tmp_path, **extra):
-    return dict(served_model="echo", cache_path=tmp_path / "c.sqlite", progress=False, **extra)
+    client = Client(cache_path=tmp_path / "c.sqlite")
+    return dict(served_model="echo", client=client, progress=False, **extra)
 
 
 def test_pipeline_seed_classify_balance_difficulty(stub, tmp_path):
@@ -74,7 +76,7 @@ def test_pipeline_seed_classify_balance_difficulty(stub, tmp_path):
     kept = seed.run(data=src, out=tmp_path / "kept", progress=False)  # teacher = seed answers
     d = difficulty.run(data=kept / "seed.jsonl", out=tmp_path / "dif", student=stub.url,
                        judge_model=stub.url, student_served_model="echo",
-                       judge_served_model="echo", cache_path=tmp_path / "c.sqlite",
+                       judge_served_model="echo", client=Client(cache_path=tmp_path / "c.sqlite"),
                        progress=False)  # fmt: skip
     summary = json.loads((d / "summary.json").read_text())
     assert (summary["hard"], summary["easy"], summary["unparseable"]) == (4, 0, 1)
@@ -85,7 +87,7 @@ def test_pipeline_seed_classify_balance_difficulty(stub, tmp_path):
     before = stub.total
     difficulty.run(data=kept / "seed.jsonl", out=tmp_path / "dif2", student=stub.url,
                    judge_model=stub.url, student_served_model="echo", judge_served_model="echo",
-                   cache_path=tmp_path / "c.sqlite", progress=False)  # fmt: skip
+                   client=Client(cache_path=tmp_path / "c.sqlite"), progress=False)  # fmt: skip
     assert stub.total == before  # every call came from the cache
 
 

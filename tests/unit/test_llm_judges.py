@@ -9,6 +9,7 @@ import pytest
 from langadapt.cli import main
 from langadapt.errors import ConfigError, InputError
 from langadapt.llm import world_rules
+from langadapt.llm.clientopts import Client
 from langadapt.llm.judge_stage import run as judge
 from langadapt.llm.judges import agreement, llm_judge, load_template, parse_score
 from langadapt.llm.loopback import EchoEndpoint
@@ -121,7 +122,7 @@ def test_a_judge_that_never_returns_json_is_counted_unparseable(tmp_path):
             judges=["world", "llm"],
             judge_model=stub.url,
             served_model="echo",
-            cache_path=tmp_path / "c.sqlite",
+            client=Client(cache_path=tmp_path / "c.sqlite"),
             progress=False,
         )
         assert stub.total == 6  # each item asked, then asked once more, no more

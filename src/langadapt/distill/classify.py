@@ -12,12 +12,12 @@ from __future__ import annotations
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Literal
 
 from langadapt.artifacts import StageRun, write_json_atomic, write_text_atomic
 from langadapt.corpus import write_json_lines
 from langadapt.distill import records, taxonomy
 from langadapt.itemlog import ItemLog
+from langadapt.llm.clientopts import Client
 
 
 def distribution_markdown(labels: list[str], counts: Counter, how: Counter, n: int) -> str:
@@ -40,11 +40,7 @@ def run(
     taxonomy_file: Path | None = None,
     prompt: Path | None = None,
     max_new_tokens: int = 32,
-    concurrency: int = 16,
-    timeout_s: float = 120.0,
-    max_retries: int = 4,
-    cache: Literal["off", "read", "write", "readwrite"] = "readwrite",
-    cache_path: Path | None = None,
+    client: Client = Client(),  # noqa: B008 (frozen)
     progress: bool = True,
     force: bool = False,
 ) -> Path:
@@ -59,11 +55,8 @@ def run(
         taxonomy_file: labels, one a line (default: TAPIR's 31 labels plus Others).
         prompt: Jinja prompt file (variables instruction, labels, fallback; default shipped).
         max_new_tokens: longest classifier reply, in tokens.
-        concurrency: endpoint requests in flight.
-        timeout_s: seconds one endpoint answer may take before it is retried.
-        max_retries: retries per endpoint call.
-        cache: endpoint call cache: readwrite, read, write or off.
-        cache_path: the cache's SQLite file (default under the langadapt cache root).
+        client: how an endpoint --model is called: requests in flight, timeout, retries,
+            call cache (llm/clientopts.py); a model folder ignores it.
         progress: show progress bars.
         force: replace an existing output folder.
     """
@@ -81,10 +74,8 @@ def run(
     )  # fmt: skip
     if run_.up_to_date():
         return out
-    clf = records.backend(
-        model, served_model, "model", api_key_env=api_key_env, concurrency=concurrency,
-        timeout_s=timeout_s, max_retries=max_retries, cache=cache, cache_path=cache_path,
-    )  # fmt: skip
+    clf = records.backend(model, served_model, "model", api_key_env=api_key_env,
+                          **client.kwargs())  # fmt: skip
     with run_.writing() as tmp:
         t0 = time.perf_counter()
 

@@ -28,6 +28,7 @@ from langadapt.distill import ifd, mfd, records, worldscore
 from langadapt.errors import ConfigError
 from langadapt.itemlog import ItemLog
 from langadapt.llm import template_file
+from langadapt.llm.clientopts import Client
 
 DEFAULT_TEMPLATE = Path(__file__).parent / "prompts" / "pairwise.jinja"
 VARIABLES = frozenset({"prompt", "answer_1", "answer_2", "scale_min", "scale_max"})
@@ -64,11 +65,7 @@ def run(
     student_max_new_tokens: int = 512,
     judge_max_tokens: int = 256,
     seed: int = 0,
-    concurrency: int = 16,
-    timeout_s: float = 120.0,
-    max_retries: int = 4,
-    cache: Literal["off", "read", "write", "readwrite"] = "readwrite",
-    cache_path: Path | None = None,
+    client: Client = Client(),  # noqa: B008 (frozen)
     progress: bool = True,
     force: bool = False,
 ) -> Path:
@@ -95,11 +92,9 @@ def run(
         student_max_new_tokens: longest student answer, in tokens (greedy).
         judge_max_tokens: longest judge reply, in tokens.
         seed: seed of the judge's sampled calls.
-        concurrency: endpoint requests in flight (each backend).
-        timeout_s: seconds one endpoint answer may take before it is retried.
-        max_retries: retries per endpoint call.
-        cache: endpoint call cache: readwrite, read, write or off.
-        cache_path: the cache's SQLite file (default under the langadapt cache root).
+        client: how the endpoints (student, judge) are called: requests in flight (each
+            backend), timeout, retries, call cache (llm/clientopts.py); a model folder ignores
+            it.
         progress: show progress bars.
         force: replace an existing output folder.
     """
@@ -112,6 +107,7 @@ def run(
     rows = records.read_records(Path(data), need=need, stage="distill difficulty")
     options = {k: v for k, v in locals().items()
                if k not in ("data", "out", "force", "rows", "tpl", "template", "progress", "need")}  # fmt: skip
+    options["client"] = client.kwargs()  # a mapping of its fields, not the object's repr
     inputs = {"data": Path(data), "template": template}
     if score == "ifd" and Path(student).is_dir():  # the losses depend on the weights
         inputs["student_folder"] = Path(student)
@@ -124,14 +120,13 @@ def run(
         with run_.writing() as tmp:
             _ifd(rows, tmp, run_, lm, tok, ifd_threshold, max_length, batch_size, progress)
         return out
-    client = dict(concurrency=concurrency, timeout_s=timeout_s, max_retries=max_retries,
-                  cache=cache, cache_path=cache_path)  # fmt: skip
     stu = records.backend(student, student_served_model, "student", "--student-served-model",
-                          api_key_env=student_api_key_env, **client)  # fmt: skip
+                          api_key_env=student_api_key_env, **client.kwargs())  # fmt: skip
     jud = None
     if score == "mfd":
         jud = records.backend(judge_model, judge_served_model, "judge_model",
-                              "--judge-served-model", api_key_env=judge_api_key_env, **client)  # fmt: skip
+                              "--judge-served-model", api_key_env=judge_api_key_env,
+                              **client.kwargs())  # fmt: skip
     scale = (1, 10)
     with run_.writing() as tmp:
         t0 = time.perf_counter()

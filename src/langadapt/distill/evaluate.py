@@ -33,6 +33,7 @@ from langadapt.corpus import read_json_lines, write_json_lines
 from langadapt.distill import evaljudge, evalreport, mtbench, records
 from langadapt.distill.evalask import Asker
 from langadapt.errors import ConfigError, InputError
+from langadapt.llm.clientopts import Client
 
 
 def world_items(paths: list[Path], limit: int | None) -> list[dict]:
@@ -82,11 +83,7 @@ def run(
     judge_max_tokens: int = 512,
     batch_size: int = 8,
     seed: int = 0,
-    concurrency: int = 16,
-    timeout_s: float = 120.0,
-    max_retries: int = 4,
-    cache: Literal["off", "read", "write", "readwrite"] = "readwrite",
-    cache_path: Path | None = None,
+    client: Client = Client(),  # noqa: B008 (frozen)
     progress: bool = True,
     force: bool = False,
 ) -> Path:
@@ -113,11 +110,9 @@ def run(
         judge_max_tokens: longest judge reply, in tokens.
         batch_size: prompts per forward pass of a local model.
         seed: seed of the length-controlled bootstrap.
-        concurrency: endpoint requests in flight (each backend).
-        timeout_s: seconds one endpoint answer may take before it is retried.
-        max_retries: retries per endpoint call.
-        cache: endpoint call cache: readwrite, read, write or off.
-        cache_path: the cache's SQLite file (default under the langadapt cache root).
+        client: how every endpoint (candidates, reference, judge) is called: requests in
+            flight (each backend), timeout, retries, call cache (llm/clientopts.py); a model
+            folder ignores it.
         progress: show progress bars.
         force: replace an existing output folder.
     """
@@ -140,6 +135,7 @@ def run(
     options = {k: v for k, v in locals().items()
                if k not in ("out", "force", "progress", "tasks", "wins", "bench", "served",
                             "bench_dir", "cand_names")}  # fmt: skip
+    options["client"] = client.kwargs()  # a mapping of its fields, not the object's repr
     inputs = {"prompts": prompts, "world_tasks": [Path(p) for p in world_tasks or []]}
     for name, c in zip(cand_names, candidates):
         if Path(c).is_dir():  # a folder's answers depend on its weights
@@ -148,17 +144,16 @@ def run(
                     resumable=True)  # fmt: skip
     if run_.up_to_date():
         return out
-    client = dict(concurrency=concurrency, timeout_s=timeout_s, max_retries=max_retries,
-                  cache=cache, cache_path=cache_path, api_key_env=api_key_env)  # fmt: skip
+    conn = client.kwargs() | {"api_key_env": api_key_env}
     questions = bench["questions"][:limit] if bench else []
     with run_.writing() as tmp:
-        ask = Asker(tmp, wins, tasks, questions, max_new_tokens, batch_size, client, progress)
+        ask = Asker(tmp, wins, tasks, questions, max_new_tokens, batch_size, conn, progress)
         ask.judge_max = judge_max_tokens
         ref = ask.answers("reference", reference, reference_served_model, "--reference")
         jud = None
         if judge == "llm" and wins or bench:
             jud = records.backend(judge_model, judge_served_model, "judge_model",
-                                  "--judge-served-model", batch_size=batch_size, **client)  # fmt: skip
+                                  "--judge-served-model", batch_size=batch_size, **conn)  # fmt: skip
         ref_name = reference_served_model or Path(reference.rstrip("/")).name
         if "://" in reference:
             ref_name = f"{reference_served_model} at {reference}"

@@ -33,6 +33,7 @@ from langadapt.distill import balance, dedup, records
 from langadapt.errors import ConfigError, InputError
 from langadapt.itemlog import ItemLog
 from langadapt.llm import template_file
+from langadapt.llm.clientopts import Client
 
 DEFAULT_PROMPT = Path(__file__).parent / "prompts" / "expand.jinja"
 _TAG = re.compile(r"<instruction>(.*?)(?:</instruction>|$)", re.S | re.I)
@@ -86,11 +87,7 @@ def run(
     jaccard_threshold: float = 0.8,
     dedup_method: Literal["auto", "fuzz", "minhash"] = "auto",
     seed: int = 0,
-    concurrency: int = 16,
-    timeout_s: float = 120.0,
-    max_retries: int = 4,
-    cache: Literal["off", "read", "write", "readwrite"] = "readwrite",
-    cache_path: Path | None = None,
+    client: Client = Client(),  # noqa: B008 (frozen)
     progress: bool = True,
     force: bool = False,
 ) -> Path:
@@ -116,11 +113,8 @@ def run(
         jaccard_threshold: MinHash LSH Jaccard threshold (pools beyond dedup.FUZZ_LIMIT).
         dedup_method: auto, fuzz or minhash.
         seed: seeds the exemplar sampling and each call's sampling.
-        concurrency: endpoint requests in flight.
-        timeout_s: seconds one endpoint answer may take before it is retried.
-        max_retries: retries per endpoint call.
-        cache: endpoint call cache: readwrite, read, write or off.
-        cache_path: the cache's SQLite file (default under the langadapt cache root).
+        client: how an endpoint --teacher is called: requests in flight, timeout, retries,
+            call cache (llm/clientopts.py); a model folder ignores it.
         progress: show progress bars.
         force: replace an existing output folder.
     """
@@ -155,8 +149,7 @@ def run(
     if run_.up_to_date():
         return out
     model = records.backend(teacher, served_model, "teacher", api_key_env=api_key_env,
-                            concurrency=concurrency, timeout_s=timeout_s,
-                            max_retries=max_retries, cache=cache, cache_path=cache_path)  # fmt: skip
+                            **client.kwargs())  # fmt: skip
 
     def ask(chunk: list[dict]) -> list[dict]:
         res = []

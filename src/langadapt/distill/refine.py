@@ -19,7 +19,6 @@ import re
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Literal
 
 from langadapt.artifacts import StageRun, write_json_atomic
 from langadapt.corpus import write_json_lines
@@ -27,6 +26,7 @@ from langadapt.distill import records
 from langadapt.errors import InputError
 from langadapt.itemlog import ItemLog
 from langadapt.llm import template_file
+from langadapt.llm.clientopts import Client
 
 DEFAULT_PROMPTS = Path(__file__).parent / "prompts" / "refine"
 VARIABLES = frozenset({"instruction", "label"})
@@ -65,11 +65,7 @@ def run(
     prompts: Path | None = None,
     max_new_tokens: int = 512,
     temperature: float = 0.0,
-    concurrency: int = 16,
-    timeout_s: float = 120.0,
-    max_retries: int = 4,
-    cache: Literal["off", "read", "write", "readwrite"] = "readwrite",
-    cache_path: Path | None = None,
+    client: Client = Client(),  # noqa: B008 (frozen)
     progress: bool = True,
     force: bool = False,
 ) -> Path:
@@ -85,11 +81,8 @@ def run(
         prompts: folder of <label>.jinja prompts and default.jinja (default shipped).
         max_new_tokens: longest answer, in tokens.
         temperature: teacher sampling temperature (0 = greedy; this package's choice).
-        concurrency: endpoint requests in flight.
-        timeout_s: seconds one endpoint answer may take before it is retried.
-        max_retries: retries per endpoint call.
-        cache: endpoint call cache: readwrite, read, write or off.
-        cache_path: the cache's SQLite file (default under the langadapt cache root).
+        client: how an endpoint --teacher is called: requests in flight, timeout, retries,
+            call cache (llm/clientopts.py); a model folder ignores it.
         progress: show progress bars.
         force: replace an existing output folder.
     """
@@ -108,8 +101,7 @@ def run(
     if run_.up_to_date():
         return out
     model = records.backend(teacher, served_model, "teacher", api_key_env=api_key_env,
-                            concurrency=concurrency, timeout_s=timeout_s,
-                            max_retries=max_retries, cache=cache, cache_path=cache_path)  # fmt: skip
+                            **client.kwargs())  # fmt: skip
 
     def which(label: str) -> str:
         return slug(label) if slug(label) in tpls else "default"

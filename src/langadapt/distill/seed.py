@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Literal
 
 from langadapt.artifacts import StageRun
 from langadapt.corpus import write_json_lines
 from langadapt.distill import records
 from langadapt.errors import InputError
 from langadapt.itemlog import ItemLog
+from langadapt.llm.clientopts import Client
 
 
 def run(
@@ -29,11 +29,7 @@ def run(
     limit: int | None = None,
     max_new_tokens: int = 512,
     temperature: float = 0.0,
-    concurrency: int = 16,
-    timeout_s: float = 120.0,
-    max_retries: int = 4,
-    cache: Literal["off", "read", "write", "readwrite"] = "readwrite",
-    cache_path: Path | None = None,
+    client: Client = Client(),  # noqa: B008 (frozen)
     progress: bool = True,
     force: bool = False,
 ) -> Path:
@@ -50,11 +46,8 @@ def run(
         limit: use only the first N records (a documented subset).
         max_new_tokens: longest teacher answer, in tokens.
         temperature: teacher sampling temperature (0 = greedy; this package's choice).
-        concurrency: endpoint requests in flight.
-        timeout_s: seconds one endpoint answer may take before it is retried.
-        max_retries: retries per endpoint call.
-        cache: endpoint call cache: readwrite, read, write or off.
-        cache_path: the cache's SQLite file (default under the langadapt cache root).
+        client: how an endpoint --teacher is called: requests in flight, timeout, retries,
+            call cache (llm/clientopts.py); a model folder ignores it.
         progress: show progress bars.
         force: replace an existing output folder.
     """
@@ -72,6 +65,7 @@ def run(
             )
     options = {k: v for k, v in locals().items() if k not in ("data", "out", "force", "rows")}
     options.pop("bare", None)
+    options["client"] = client.kwargs()  # a mapping of its fields, not the object's repr
     run_ = StageRun(
         "distill seed",
         out,
@@ -87,11 +81,8 @@ def run(
         if teacher is None:
             answers = [r["reference"] for r in rows]
         else:
-            model = records.backend(
-                teacher, served_model, "teacher", api_key_env=api_key_env,
-                concurrency=concurrency, timeout_s=timeout_s, max_retries=max_retries,
-                cache=cache, cache_path=cache_path, progress=False,
-            )  # fmt: skip
+            model = records.backend(teacher, served_model, "teacher", api_key_env=api_key_env,
+                                    progress=False, **client.kwargs())  # fmt: skip
 
             def solve(chunk: list[dict]) -> list[dict]:
                 got = model.generate(

@@ -22,6 +22,7 @@ from langadapt.evaluate.remote import EndpointModel, Target, labels, targets
 from langadapt.evaluate.report import summarise, task_scores, write_reports
 from langadapt.evaluate.taskfile import Task, resolve_tasks
 from langadapt.itemlog import ItemLog
+from langadapt.llm.clientopts import Client
 
 _KEEP = ("id", "gold", "pair", "group", "choices", "perm_of")
 
@@ -114,11 +115,7 @@ def run(
     served_model: str | None = None,
     tokenizer: Path | None = None,
     api_key_env: str | None = None,
-    concurrency: int = 16,
-    timeout_s: float = 120.0,
-    max_retries: int = 4,
-    cache: Literal["off", "read", "write", "readwrite"] = "readwrite",
-    cache_path: Path | None = None,
+    client: Client = Client(),  # noqa: B008 (frozen)
     progress: bool = True,
     force: bool = False,
 ) -> Path:
@@ -161,11 +158,8 @@ def run(
             /v1/models (`langadapt serve` does) when it is on this machine.
         api_key_env: name of the environment variable holding the endpoint's API key (the
             key itself is never written anywhere).
-        concurrency: endpoint requests in flight.
-        timeout_s: seconds one endpoint answer may take before it is retried.
-        max_retries: retries per endpoint call.
-        cache: endpoint call cache: readwrite, read, write or off.
-        cache_path: the cache's SQLite file (default under the langadapt cache root).
+        client: how endpoint --model entries are called: requests in flight, timeout,
+            retries, call cache (llm/clientopts.py); a model folder ignores it.
         progress: show progress bars.
         force: replace an existing output folder.
     """
@@ -240,12 +234,11 @@ def run(
     )
     if run_.up_to_date():
         return out
-    client = {"api_key_env": api_key_env, "concurrency": concurrency, "timeout_s": timeout_s}
-    client |= {"max_retries": max_retries, "cache": cache, "cache_path": cache_path}
+    conn = {"api_key_env": api_key_env} | client.kwargs()
     with run_.writing() as tmp:
         per_model = {}
         for label, target in zip(names, ts):
-            lm, backend = _open(target, served_model, tokenizer, dtype, chat, batch_size, client)
+            lm, backend = _open(target, served_model, tokenizer, dtype, chat, batch_size, conn)
             scores, task_rows = {}, {}
             for t in task_list:
                 items = [dict(it) for it in prepared[t.name]]
@@ -273,14 +266,14 @@ def run(
     return out
 
 
-def _open(target: Target, served_model, tokenizer, dtype: str, chat: str, batch_size: int, client):
+def _open(target: Target, served_model, tokenizer, dtype: str, chat: str, batch_size: int, conn):
     """(model view, generation backend) of one --model entry: a folder's weights loaded once
     for both, or an endpoint (checked: reachable, serving `served_model`) and its tokenizer."""
     from langadapt.evaluate.lm import LM
     from langadapt.llm.local import LocalBackend
 
     if target.url:
-        em = EndpointModel(target, served_model, tokenizer=tokenizer, chat=chat, **client)
+        em = EndpointModel(target, served_model, tokenizer=tokenizer, chat=chat, **conn)
         return em, em.backend
     lm = LM(target.folder, dtype=dtype, chat=chat)
     # generation tasks run through the Backend protocol, on the same loaded weights

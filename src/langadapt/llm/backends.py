@@ -31,7 +31,8 @@ def backend_for(
         flag: the option that named `model`, for errors (e.g. "--judge-model").
         served_flag: the option that names `served_model`, for errors.
         batch_size: prompts per forward pass of a local model.
-        client: `EndpointBackend` options (api_key_env, concurrency, cache, ...).
+        client: `EndpointBackend` options: a stage's `Client` block as `**client.kwargs()`
+            (llm/clientopts.py), plus `api_key_env` and `progress`.
     """
     from langadapt.llm.client import EndpointBackend, is_endpoint
 

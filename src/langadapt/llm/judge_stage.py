@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from itertools import combinations
 from pathlib import Path
-from typing import Literal
 
 from langadapt import registry
 from langadapt.artifacts import StageRun, write_json_atomic
@@ -24,6 +23,7 @@ from langadapt.corpus import read_json_lines, write_json_lines
 from langadapt.errors import InputError
 from langadapt.itemlog import ItemLog
 from langadapt.llm.backends import backend_for
+from langadapt.llm.clientopts import Client
 
 _CHUNK = 256  # items per persisted batch (an endpoint runs a chunk's calls concurrently)
 
@@ -73,11 +73,7 @@ def run(
     served_model: str | None = None,
     api_key_env: str | None = None,
     template: Path | None = None,
-    concurrency: int = 16,
-    timeout_s: float = 120.0,
-    max_retries: int = 4,
-    cache: Literal["off", "read", "write", "readwrite"] = "readwrite",
-    cache_path: Path | None = None,
+    client: Client = Client(),  # noqa: B008 (frozen)
     progress: bool = True,
     force: bool = False,
 ) -> Path:
@@ -93,11 +89,8 @@ def run(
         api_key_env: name of the environment variable holding the endpoint's API key (the
             key itself is never written anywhere).
         template: Jinja prompt template of the llm judge (default: the shipped one).
-        concurrency: endpoint requests in flight.
-        timeout_s: seconds one endpoint answer may take before it is retried.
-        max_retries: retries per endpoint call.
-        cache: endpoint call cache: readwrite, read, write or off.
-        cache_path: the cache's SQLite file (default under the langadapt cache root).
+        client: how an endpoint --judge-model is called: requests in flight, timeout,
+            retries, call cache (llm/clientopts.py); a model folder ignores it.
         progress: show progress bars.
         force: replace an existing output folder.
     """
@@ -123,12 +116,8 @@ def run(
             judge_model,
             served_model,
             api_key_env=api_key_env,
-            concurrency=concurrency,
-            timeout_s=timeout_s,
-            max_retries=max_retries,
-            cache=cache,
-            cache_path=cache_path,
             progress=progress,
+            **client.kwargs(),
         )
     run_ = StageRun(
         "judge",

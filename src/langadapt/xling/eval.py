@@ -25,6 +25,7 @@ from langadapt.errors import InputError
 from langadapt.itemlog import ItemLog
 from langadapt.llm import world_rules
 from langadapt.llm.backends import backend_for
+from langadapt.llm.clientopts import Client
 from langadapt.xling import aspects, modifiers, report
 from langadapt.xling.lid import identifier
 from langadapt.xling.prompts import Prompt, read_all
@@ -33,17 +34,11 @@ from langadapt.xling.summary import summarise
 CHUNK = 64  # prompts per generate call and per persisted batch
 
 
-def _backend(model: str, served_model: str | None, what: str, **opts):
-    keep = ("api_key_env", "concurrency", "cache", "cache_path", "progress")
-    client = {k: opts[k] for k in keep}
+def _backend(model: str, served_model: str | None, what: str, *, client: Client, **opts):
+    """The backend of --model or --judge-model; `opts`: api_key_env, progress, batch_size."""
     served_flag = what.removesuffix("model") + "served-model"  # --judge-served-model
     return backend_for(
-        model,
-        served_model,
-        flag=what,
-        served_flag=served_flag,
-        batch_size=opts["batch_size"],
-        **client,
+        model, served_model, flag=what, served_flag=served_flag, **opts, **client.kwargs()
     )
 
 
@@ -85,9 +80,7 @@ def run(
     temperature: float = 0.0,
     repetition_penalty: float = 1.2,
     batch_size: int = 8,
-    concurrency: int = 16,
-    cache: Literal["off", "read", "write", "readwrite"] = "readwrite",
-    cache_path: Path | None = None,
+    client: Client = Client(),  # noqa: B008 (frozen)
     examples: int = 3,
     limit: int | None = None,
     progress: bool = True,
@@ -112,9 +105,8 @@ def run(
         temperature: 0 = greedy (the paper).
         repetition_penalty: HF's repetition penalty (the paper: 1.2; 1.0 = none).
         batch_size: prompts per forward pass of a local model.
-        concurrency: endpoint requests in flight.
-        cache: endpoint call cache: readwrite, read, write or off.
-        cache_path: the cache's SQLite file (default under the langadapt cache root).
+        client: how endpoints (--model, --judge-model) are called: requests in flight,
+            timeout, retries, call cache (llm/clientopts.py); a model folder ignores it.
         examples: answers shown per language in the report.
         limit: answer only the first N prompts of each file (a quick look or a CPU budget).
         progress: show endpoint progress bars.
@@ -136,8 +128,8 @@ def run(
             "--judge world scores prompts with the world's answers or modifier rules; none of "
             "the --prompts files has any (use the world's eval/facts.* or eval/modifiers.*)"
         )
-    opts = {"api_key_env": api_key_env, "concurrency": concurrency, "cache": cache,
-            "cache_path": cache_path, "progress": progress, "batch_size": batch_size}  # fmt: skip
+    opts = {"api_key_env": api_key_env, "progress": progress, "batch_size": batch_size,
+            "client": client}  # fmt: skip
     is_dir = not str(model).startswith(("http://", "https://"))
     run_ = StageRun(
         "xling eval",
