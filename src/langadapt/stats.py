@@ -222,6 +222,33 @@ def paired_of_estimates(diffs: Sequence[dict]) -> dict:
     return _paired(est["value"], est["stderr"], est["low"], est["high"], "normal", est["n"])
 
 
+def mcnemar_p(wins: int, losses: int) -> float:
+    """McNemar's exact two-sided p-value: the items where two models differ, as a sign test.
+
+    The paired-t interval of 0/1 differences collapses to a point when every differing item
+    differs the same way (12 of 12: [+100, +100]); the exact test stays valid at any count.
+    """
+    n = wins + losses
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, i) for i in range(min(wins, losses) + 1)) / 2**n
+    return min(1.0, 2 * tail)
+
+
+def paired_flags(a: Sequence[bool], b: Sequence[bool]) -> dict:
+    """a minus b for two models' right/wrong flags on the same items: the paired-t 95%
+    interval (clipped to [-1, 1], where a difference of two shares lies), McNemar's exact
+    p-value (`mcnemar_p`), and `significant` by McNemar at 0.05."""
+    d = paired_t([float(x) for x in a], [float(y) for y in b])
+    if d["low"] is not None:
+        d["low"], d["high"] = max(d["low"], -1.0), min(d["high"], 1.0)
+    wins = sum(bool(x) and not y for x, y in zip(a, b))
+    losses = sum(bool(y) and not x for x, y in zip(a, b))
+    d["mcnemar_p"] = mcnemar_p(wins, losses)
+    d["significant"] = d["mcnemar_p"] < 0.05
+    return d
+
+
 def baselines(
     n_choices: Sequence[int],
     golds: Sequence[Hashable],

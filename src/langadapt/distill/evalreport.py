@@ -2,7 +2,9 @@
 
 Every sentence is computed from results.json: which candidate wins most against the reference,
 whether its 95% interval excludes 0.5, which is most exact on the world's tasks and whether its
-lead over the next is significant (paired-t on the same tasks).
+lead over the next is significant (paired-t on the same tasks), and, with a baseline candidate
+(TAPIR's comparison: a random sample of the curated set's size), each candidate minus the
+baseline on the same items (McNemar's exact test on right/wrong, paired-t on preferences).
 """
 
 from __future__ import annotations
@@ -117,7 +119,85 @@ def sentences(results: dict) -> list[str]:
         m = c["mt_bench"]
         said.append(f"MT-Bench ({m['overall']['n']} graded turns, {m['unreadable']} "
                     f"unreadable grades): {c['name']} averages {grade(m['overall'])} on 1-10.")  # fmt: skip
+    said += against_baseline(results)
     return [s for s in said if s]
+
+
+def points(d: dict) -> str:
+    """A paired difference in percentage points, its interval and verdict (McNemar's p when
+    the values were right/wrong flags)."""
+    if d["low"] is None:
+        return f"{100 * d['diff']:+.1f} points (too few items for an interval)"
+    verdict = "significant" if d["significant"] else "not significant"
+    test = f"McNemar p = {d['mcnemar_p']:.2g}" if "mcnemar_p" in d else "paired-t 95%"
+    return (f"{100 * d['diff']:+.1f} points [{100 * d['low']:+.1f}, {100 * d['high']:+.1f}] "
+            f"({test}): {verdict}")  # fmt: skip
+
+
+def _baseline(results: dict) -> tuple[dict | None, list[dict]]:
+    name = results.get("baseline")
+    cands = results["candidates"]
+    base = next((c for c in cands if c["name"] == name), None)
+    return base, [c for c in cands if c is not base]
+
+
+def _exact_diff(c: dict, base: dict, keep: list[bool] | None = None) -> dict:
+    a, b = c["world"]["hits"], base["world"]["hits"]
+    if keep is not None:
+        a, b = [x for x, k in zip(a, keep) if k], [y for y, k in zip(b, keep) if k]
+    return stats.paired_flags(a, b)
+
+
+def against_baseline(results: dict) -> list[str]:
+    """Each candidate minus the baseline candidate on the same items (TAPIR's question: does
+    the curated data beat a random sample of the same size?), then which wins, in words."""
+    base, others = _baseline(results)
+    if base is None or not others:
+        return []
+    said, better, worse = [], [], []
+    for c in others:
+        parts = []
+        if c.get("world") and base.get("world"):
+            d = _exact_diff(c, base)
+            parts.append(f"exact accuracy {points(d)}")
+            if d["significant"]:
+                (better if d["diff"] > 0 else worse).append(c)
+        if "win" in c and "win" in base:
+            d = _paired(c["win"]["preferences"], base["win"]["preferences"])
+            if d is not None:
+                parts.append(f"win-rate preference {points(d)}")
+        if parts:
+            said.append(f"{c['name']} minus {base['name']}: " + "; ".join(parts) + ".")
+    if not any(c.get("world") for c in others):
+        return said
+    name = base["name"]
+    if better:
+        said.append(f"On exact accuracy {_and(better)} beat{'s' * (len(better) == 1)} {name}.")
+    if worse:
+        said.append(f"On exact accuracy {_and(worse)} lose{'s' * (len(worse) == 1)} to {name}: "
+                    f"there the curation hurts.")  # fmt: skip
+    if not better and not worse:
+        said.append(f"On exact accuracy no candidate differs significantly from {name}.")
+    return said
+
+
+def baseline_table(results: dict) -> Table | None:
+    """Per task type: each candidate minus the baseline on exact accuracy (paired, McNemar)."""
+    base, others = _baseline(results)
+    types = results.get("task_types")
+    if base is None or not base.get("world") or not types:
+        return None
+    rows = []
+    for tt in ["all", *sorted(set(types))]:
+        keep = None if tt == "all" else [t == tt for t in types]
+        cells = []
+        for c in others:
+            d = _exact_diff(c, base, keep)
+            mark = " *" if d["significant"] else ""
+            cells.append(f"{100 * d['diff']:+.1f} (p {d['mcnemar_p']:.2g}){mark}")
+        rows.append([tt, sum(keep) if keep else len(types), *cells])
+    return Table(["task type", "items", *(f"{c['name']} minus {base['name']}" for c in others)],
+                 rows, caption="exact accuracy, points; McNemar's exact p; * p < 0.05")  # fmt: skip
 
 
 def table(results: dict) -> Table:
@@ -132,7 +212,8 @@ def table(results: dict) -> Table:
 
 def _md_table(t: Table) -> str:
     lines = ["| " + " | ".join(t.columns) + " |", "|" + "---|" * len(t.columns)]
-    return "\n".join(lines + ["| " + " | ".join(str(v) for v in r) + " |" for r in t.rows])
+    lines += ["| " + " | ".join(str(v) for v in r) + " |" for r in t.rows]
+    return "\n".join(lines + ([f"\n{t.caption[0].upper()}{t.caption[1:]}."] if t.caption else []))
 
 
 def headline(results: dict) -> dict:
@@ -151,8 +232,13 @@ def write(tmp: Path, results: dict, wins: list[dict], by_model: dict[str, dict])
     """summary.md, report.html and report.md in `tmp`."""
     said, t = sentences(results), table(results)
     head = "TAPIR distillation: students against the reference"
-    write_text_atomic(tmp / "summary.md", f"## {head}\n\n{' '.join(said)}\n\n{_md_table(t)}\n")
+    tables = [t] + ([vs] if (vs := baseline_table(results)) is not None else [])
+    body = "\n\n".join(_md_table(x) for x in tables)
+    write_text_atomic(tmp / "summary.md", f"## {head}\n\n{' '.join(said)}\n\n{body}\n")
     sections = [Section("Summary", [Text(" ".join(said)), t])]
+    vs = baseline_table(results)
+    if vs is not None:
+        sections.append(Section(f"Against {results['baseline']}, on the same items", [vs]))
     cands = [c for c in results["candidates"] if c.get("world")]
     if cands:
         types = sorted(cands[0]["world"]["by_type"])

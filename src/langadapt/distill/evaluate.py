@@ -29,29 +29,12 @@ from pathlib import Path
 from typing import Literal
 
 from langadapt.artifacts import StageRun, write_json_atomic
-from langadapt.corpus import read_json_lines, write_json_lines
+from langadapt.corpus import write_json_lines
 from langadapt.distill import evaljudge, evalreport, mtbench, records
 from langadapt.distill.evalask import Asker
-from langadapt.errors import ConfigError, InputError
+from langadapt.distill.worlditems import world_items
+from langadapt.errors import ConfigError
 from langadapt.llm.clientopts import Client
-
-
-def world_items(paths: list[Path], limit: int | None) -> list[dict]:
-    """The world's instruct rows (`messages`, `task_type`, `answer`) as evaluation items; the
-    first `limit` of each file; ids prefixed by the file's name so two languages never clash."""
-    items = []
-    for path in paths:
-        if not Path(path).is_file():
-            raise InputError(f"--world-tasks {path} does not exist")
-        rows = read_json_lines(path)[:limit]
-        for n, r in enumerate(rows):
-            if not {"messages", "task_type", "answer"} <= set(r):
-                raise InputError(f"--world-tasks {path} row {n} lacks messages/task_type/answer; "
-                                 "give the world's instruct/test.*.jsonl")  # fmt: skip
-            accepted = [str(r["answer"])] + [m["content"] for m in r["messages"][1:2]]
-            items.append({"id": f"{Path(path).stem}:{r.get('id', n)}", "task_type": r["task_type"],
-                          "prompt": r["messages"][0]["content"], "accepted": accepted})  # fmt: skip
-    return items
 
 
 def _names(candidates: list[str], names: list[str] | None) -> list[str]:
@@ -68,6 +51,7 @@ def run(
     candidates: list[str],
     reference: str,
     names: list[str] | None = None,
+    baseline: str | None = None,
     prompts: Path | None = None,
     world_tasks: list[Path] | None = None,
     judge: Literal["llm", "world"] = "llm",
@@ -95,8 +79,11 @@ def run(
         candidates: the models compared: local HF folders or endpoint URLs.
         reference: the model every candidate is compared with (TAPIR: the teacher).
         names: a name per candidate for the report (default: the folders' names).
+        baseline: the name of the candidate every other one is paired against on the same
+            items (TAPIR's question: a random sample of the curated set's size).
         prompts: the win-rate prompts (a seed or distill record file); default the world tasks.
-        world_tasks: the world's held-out task files (instruct/test.*.jsonl): exact accuracy.
+        world_tasks: the world's held-out task files: instruct/test.*.jsonl (task types) and
+            eval/facts.*.jsonl (fact questions, type `facts`): exact accuracy.
         judge: who decides a win: llm (--judge-model, both orders) or world (exact rules).
         judge_model: the LLM judge (a folder or URL) for --judge llm and --mt-bench.
         mt_bench: also grade the candidates on MT-Bench (single-answer, per category).
@@ -119,6 +106,9 @@ def run(
     if not candidates:
         raise ConfigError("--candidates needs at least one model to evaluate")
     cand_names = _names(candidates, names)
+    if baseline is not None and baseline not in cand_names:
+        raise ConfigError(f"--baseline {baseline!r} is not a candidate's name; the names are "
+                          f"{', '.join(cand_names)}")  # fmt: skip
     served = list(candidate_served_models or [None] * len(candidates))
     if len(served) != len(candidates):
         raise ConfigError("--candidate-served-models needs one name per candidate")
@@ -159,7 +149,8 @@ def run(
             ref_name = f"{reference_served_model} at {reference}"
         results = {"reference": {"model": reference, "name": ref_name, "world": None}, "candidates": [],
                    "judge": judge if wins else None, "judge_model": judge_model,
-                   "n_prompts": len(wins), "n_world_tasks": len(tasks)}  # fmt: skip
+                   "n_prompts": len(wins), "n_world_tasks": len(tasks), "baseline": baseline,
+                   "task_types": [it["task_type"] for it in tasks]}  # fmt: skip
         if tasks:
             acc = evaljudge.accuracy_by_type(tasks, ref)
             results["reference"]["world"] = {k: v for k, v in acc.items() if k != "hits"}
