@@ -37,7 +37,7 @@ from typing import Any
 from langadapt import commands
 from langadapt.config import Option, load_yaml, options_of, parse_overrides, resolve
 from langadapt.config import problems as option_problems
-from langadapt.errors import ConfigError
+from langadapt.errors import ConfigError, OutputExistsError
 
 _REF = re.compile(r"\$\{([\w-]+)\}")
 _STAGE_KEYS = {"name", "command", "options"}
@@ -211,6 +211,19 @@ def validate(
         print(f"  {p.name:<{width}}  langadapt {p.command} -> {p.out}")
 
 
+def _call(func, kwargs: dict[str, Any], p: Planned, replace_stale: bool) -> Any:
+    pos = commands.positional_names(func)
+    try:
+        return func(*[kwargs[k] for k in pos], **{k: v for k, v in kwargs.items() if k not in pos})
+    except OutputExistsError:
+        # the refusal comes before the stage writes anything, so a second call starts clean
+        if not (replace_stale and "force" in kwargs and (p.out / "manifest.json").is_file()):
+            raise
+    print(f"{p.name}: {p.out} holds an older run (other options or inputs); replacing it")
+    kwargs = kwargs | {"force": True}
+    return func(*[kwargs[k] for k in pos], **{k: v for k, v in kwargs.items() if k not in pos})
+
+
 def run(
     pipeline: Path,
     /,
@@ -219,6 +232,7 @@ def run(
     force: bool = False,
     only: list[str] | None = None,
     run_dir: Path | None = None,
+    replace_stale: bool = False,
 ) -> Path:
     """Run a pipeline YAML stage by stage; stages whose manifest matches are skipped.
 
@@ -231,6 +245,10 @@ def run(
         force: redo every stage even when its output is up to date.
         only: run only these stages (by name); their inputs must already exist.
         run_dir: the run folder (default: the file's run_dir).
+        replace_stale: replace a stage's folder that holds an older run of langadapt (a
+            manifest with other options or inputs) instead of stopping; for a run folder the
+            caller owns, like the demo's after an upgrade. A folder without a manifest is
+            never replaced.
     """
     run_dir, planned = plan(pipeline, overrides, run_dir)
     unknown = sorted(set(only or []) - {p.name for p in planned})
@@ -250,7 +268,6 @@ def run(
         if force and "force" in kwargs:
             kwargs["force"] = True
         print(f"== {p.name}: langadapt {p.command}")
-        pos = commands.positional_names(func)
-        result = func(*[kwargs.pop(k) for k in pos], **kwargs)
+        result = _call(func, kwargs, p, replace_stale)
         last = Path(result) if isinstance(result, (str, Path)) else last
     return last

@@ -66,3 +66,27 @@ def test_overrides_may_refer_to_earlier_stages(tmp_path):
     assert out == tmp_path / "run" / "elsewhere" and (out / "manifest.json").is_file()
     with pytest.raises(ConfigError, match=r"override of pipeline stage 'w' refers to \$\{zz\}"):
         run(p, overrides=["w.out=${zz}/x"])
+
+
+def test_replace_stale_redoes_a_stage_whose_options_changed(tmp_path, capsys):
+    from langadapt.errors import OutputExistsError
+
+    p = write(tmp_path, """
+        stages:
+          - {name: w, command: world generate, options: {seed: 0, size: fast}}
+        """)  # fmt: skip
+    run(p, run_dir=tmp_path / "r")
+    with pytest.raises(OutputExistsError, match="holds another run"):
+        run(p, overrides=["w.seed=1"], run_dir=tmp_path / "r")
+    run(p, overrides=["w.seed=1"], run_dir=tmp_path / "r", replace_stale=True)
+    assert "holds an older run (other options or inputs); replacing it" in capsys.readouterr().out
+    import json
+
+    manifest = json.loads((tmp_path / "r" / "w" / "manifest.json").read_text())
+    assert manifest["options"]["seed"] == 1
+    (tmp_path / "r" / "x").mkdir()  # a folder that is not a langadapt artifact: never replaced
+    (tmp_path / "r" / "x" / "notes.txt").write_text("mine")
+    q = write(tmp_path, "stages:\n  - {name: x, command: world generate, options: {size: fast}}\n")
+    with pytest.raises(OutputExistsError, match="not a langadapt artifact"):
+        run(q, run_dir=tmp_path / "r", replace_stale=True)
+    assert (tmp_path / "r" / "x" / "notes.txt").read_text() == "mine"
