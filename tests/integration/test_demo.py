@@ -28,6 +28,17 @@ STAGES = (
     "conversion",
     "calibrated",
     "xling",
+    "t_seed",
+    "t_warmup",
+    "t_difficulty",
+    "t_classify",
+    "t_balance",
+    "t_expand",
+    "t_refine",
+    "t_random",
+    "t_hard",
+    "t_curriculum",
+    "t_eval",
     "eval",
     "report",
 )
@@ -82,6 +93,12 @@ def test_demo_fast_runs_lep_end_to_end_and_resumes(tmp_path):
     # the other systems' sections, from their stages' summary.md
     assert "## Cross-lingual answers: instruct vs the LEP models" in md
     assert "## LUSIFER vs the base LLM alone" in md and "xling/report.html" in md
+    tapir = md.split("## TAPIR distillation", 1)[1].split("\n## ", 1)[0]
+    assert "minus random sample" in tapir and "McNemar" in tapir  # paired against random
+    ev = json.loads((out / "t_eval" / "results.json").read_text())
+    assert [c["name"] for c in ev["candidates"]] == [
+        "random sample", "hard set in one round", "curriculum"]  # fmt: skip
+    assert "facts" in ev["task_types"] and ev["baseline"] == "random sample"
     # the extended tokenizer reads Russian with far fewer tokens than the English-centric base
     ext = json.loads((out / "tokenizer" / "manifest.json").read_text())["results"]
     assert ext["added"] > 0

@@ -23,6 +23,17 @@ FAST_OVERRIDES = [
     "embeddings.schedule.epochs=2",
     "eval.limit=16",
     "xling.limit=8",
+    "t_seed.limit=96",
+    "t_warmup.sample=32",
+    "t_warmup.schedule.max_steps=10",
+    "t_balance.n=24",
+    "t_expand.n=8",
+    "t_random.sample=32",
+    "t_random.schedule.max_steps=12",
+    "t_hard.schedule.max_steps=12",
+    "t_curriculum.n=32",
+    "t_curriculum.schedule.max_steps=4",
+    "t_eval.limit=24",
 ]
 
 
@@ -55,8 +66,14 @@ def run(*, out: Path | None = None, fast: bool = False, force: bool = False) -> 
 
     out = Path(out or default_out(fast)).expanduser().absolute()
     t0 = time.perf_counter()
+    # the run folder is the demo's own: after an upgrade changes a stage's options, that
+    # stage and the ones after it are redone instead of stopping at "holds another run"
     report = pipeline.run(
-        pipeline_file(), overrides=FAST_OVERRIDES if fast else [], force=force, run_dir=out
+        pipeline_file(),
+        overrides=FAST_OVERRIDES if fast else [],
+        force=force,
+        run_dir=out,
+        replace_stale=True,
     )
     print(f"\ndemo finished in {time.perf_counter() - t0:.0f} s")
     print(f"report: {report / 'report.html'}\n        {report / 'report.md'}")
