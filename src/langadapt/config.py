@@ -33,6 +33,7 @@ import yaml
 from langadapt.errors import ConfigError
 
 _MISSING = inspect.Parameter.empty
+_BOOL_WORDS = {True: ("on", "yes", "true"), False: ("off", "no", "false")}
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,10 @@ def coerce(value: Any, tp: Any, name: str) -> Any:
         )
     if origin is Literal:
         choices = get_args(inner)
+        if isinstance(value, bool) and all(isinstance(c, str) for c in choices):
+            # YAML 1.1 reads a bare off/on/no/yes as a bool: `cache: off` means the choice "off"
+            spelled = [c for c in choices if c.lower() in _BOOL_WORDS[value]]
+            value = spelled[0] if len(spelled) == 1 else value
         if value not in choices:
             raise ConfigError(
                 f"option '{name}' is {value!r}; choose one of: {', '.join(map(str, choices))}"

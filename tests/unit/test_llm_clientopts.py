@@ -81,10 +81,16 @@ def test_yaml_dotted_and_flags_resolve_to_a_client_of_distill_seed(tmp_path):
                                    cache_path=Path(tmp_path / "c.sqlite"))  # fmt: skip
     assert resolve(seed.run, base)["client"] == Client()  # nothing given: the defaults
     config = tmp_path / "seed.yaml"
-    config.write_text('client: {concurrency: 8, cache: "off"}\n')  # a bare off is YAML's false
+    config.write_text('client: {concurrency: 8, cache: "off"}\n')
     assert resolve(seed.run, base, load_yaml(config))["client"] == Client(
         concurrency=8, cache="off"
     )
+    # a bare off is YAML 1.1's false: it still means the choice spelled "off", in a file and
+    # in an override
+    config.write_text("client: {cache: off}\n")
+    assert resolve(seed.run, base, load_yaml(config))["client"] == Client(cache="off")
+    got = resolve(seed.run, base, parse_overrides(["client.cache=off"]))
+    assert got["client"] == Client(cache="off")
 
 
 def test_a_refused_field_names_the_stage_and_the_field():

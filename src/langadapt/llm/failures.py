@@ -39,7 +39,7 @@ async def explain(exc: BaseException, backend: Any, client: Any) -> str:
     if isinstance(exc, openai.APITimeoutError):
         return (
             f"endpoint {url} gave no answer within {backend.timeout_s:g} s, {tries} attempts; "
-            "check that the server is up and not overloaded, or raise timeout_s"
+            "check that the server is up and not overloaded, or raise --client.timeout-s"
         )
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc.__context__
@@ -69,7 +69,7 @@ async def explain(exc: BaseException, backend: Any, client: Any) -> str:
     if isinstance(exc, openai.RateLimitError):
         return (
             f"endpoint {url} still rate-limits (HTTP 429) after {tries} attempts; lower "
-            "concurrency or raise max_retries"
+            "--client.concurrency or raise --client.max-retries"
         )
     if isinstance(exc, openai.APIStatusError):
         return (
