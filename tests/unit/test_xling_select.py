@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from langadapt import stats
 from langadapt.cli import main
 from langadapt.errors import InputError, OutputExistsError
 from langadapt.xling import candidates as cd
@@ -162,7 +163,7 @@ def test_limit_must_be_positive(tmp_path, files):
 
 
 def test_mcnemar_exact_p_values():
-    assert cd.mcnemar_p(12, 0) == pytest.approx(2 / 4096)  # 12 of 12 one way: significant
-    assert cd.mcnemar_p(5, 0) == pytest.approx(2 / 32)  # 5 of 5 is not yet (p 0.0625)
-    assert cd.mcnemar_p(3, 3) == 1.0 and cd.mcnemar_p(0, 0) == 1.0
-    assert cd.mcnemar_p(7, 2) == pytest.approx(2 * (1 + 9 + 36) / 512)
+    assert stats.mcnemar_p(12, 0) == pytest.approx(2 / 4096)  # 12 of 12 one way: significant
+    assert stats.mcnemar_p(5, 0) == pytest.approx(2 / 32)  # 5 of 5 is not yet (p 0.0625)
+    assert stats.mcnemar_p(3, 3) == 1.0 and stats.mcnemar_p(0, 0) == 1.0
+    assert stats.mcnemar_p(7, 2) == pytest.approx(2 * (1 + 9 + 36) / 512)

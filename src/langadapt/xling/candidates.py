@@ -21,7 +21,6 @@ where the two differ gives p < 0.05.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from typing import Any
 from langadapt.artifacts import read_manifest
 from langadapt.corpus import read_json_lines
 from langadapt.errors import InputError
-from langadapt.stats import paired_t
+from langadapt.stats import paired_flags
 from langadapt.xling.summary import share
 
 LANGUAGES = {"en": "English", "ru": "Russian", "fr": "French", "pt": "Portuguese",
@@ -181,32 +180,14 @@ def _families(rows: list[dict]) -> dict[str, dict[str, Any]]:
 
 
 def paired(a: Candidate, b: Candidate, metric, keep=lambda r: True) -> dict[str, Any] | None:
-    """a minus b on the prompts both have a verdict for (metric(row) -> bool | None)."""
+    """a minus b on the prompts both have a verdict for (metric(row) -> bool | None): the
+    paired-t interval and McNemar's exact test (`stats.paired_flags`)."""
     rows_b = {r["id"]: r for r in b.rows}
     pairs = [(metric(r), metric(rows_b[r["id"]])) for r in a.rows if keep(r)]
     pairs = [(x, y) for x, y in pairs if x is not None and y is not None]
     if not pairs:
         return None
-    d = paired_t([float(x) for x, _ in pairs], [float(y) for _, y in pairs])
-    if d["low"] is not None:  # a difference of two shares lies in [-1, 1]; t's normal tail not
-        d["low"], d["high"] = max(d["low"], -1.0), min(d["high"], 1.0)
-    wins, losses = sum(x > y for x, y in pairs), sum(x < y for x, y in pairs)
-    d["mcnemar_p"] = mcnemar_p(wins, losses)
-    d["significant"] = d["mcnemar_p"] < 0.05
-    return d
-
-
-def mcnemar_p(wins: int, losses: int) -> float:
-    """McNemar's exact two-sided p-value: the prompts where the two differ, as a sign test.
-
-    The paired-t interval of 0/1 differences collapses to a point when every differing prompt
-    differs the same way (12 of 12: [+100, +100]); the exact test stays valid at any count.
-    """
-    n = wins + losses
-    if n == 0:
-        return 1.0
-    tail = sum(math.comb(n, i) for i in range(min(wins, losses) + 1)) / 2**n
-    return min(1.0, 2 * tail)
+    return paired_flags([x for x, _ in pairs], [y for _, y in pairs])
 
 
 def pct(est: dict | None) -> str:
