@@ -2,7 +2,7 @@
 (seed -> warmup -> difficulty (IFD) -> classify -> balance -> expand -> refine -> curriculum),
 three students compared by `distill evaluate` against the teacher with the world judge: (a) a
 random sample of the curated set's size, (b) the balanced hard set in one round, (c) the
-curriculum. Tiny step counts: this checks the plumbing and the report, not which wins.
+curriculum, each paired against the random sample. Tiny step counts: this checks the plumbing and the report, not which wins.
 """
 
 from __future__ import annotations
@@ -49,6 +49,9 @@ def test_three_students_are_compared_with_intervals(run):
         assert set(c["world"]["by_type"]) == set(res["reference"]["world"]["by_type"])
     summary = (ev / "summary.md").read_text()
     assert summary.startswith("## ") and "interval" in summary
+    # each student paired against the random sample, on instruct tasks and fact questions
+    assert res["baseline"] == "random" and "facts" in res["task_types"]
+    assert "curriculum minus random: exact accuracy" in summary and "| facts |" in summary
     assert (ev / "report.html").is_file() and "task type" in (ev / "report.html").read_text()
     # the curriculum trained its rounds from the warmed-up student, each from the last
     rounds = json.loads((run / "curriculum" / "rounds.json").read_text())
