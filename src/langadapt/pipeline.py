@@ -124,15 +124,18 @@ def plan(
     run_dir = Path(run_dir or file_run_dir)
     problems: list[str] = []
     per_stage: dict[str, dict[str, Any]] = {}
-    for key, value in parse_overrides(overrides or []).items():
-        stage, _, opt = key.partition(".")
-        if stage not in {s["name"] for s in stages} or not opt:
+    for item in overrides or []:
+        # the stage name is split off before the option is parsed: option names take - for _,
+        # stage names keep theirs (`hard-1-round.schedule.seed=1`)
+        stage, _, rest = item.partition(".")
+        opt = rest.split("=", 1)[0].strip() if "=" in rest else ""
+        if "=" in stage or stage not in {s["name"] for s in stages} or not opt:
             problems.append(
-                f"override '{key}' must be STAGE.OPTION with STAGE one of: "
+                f"override '{item.split('=', 1)[0]}' must be STAGE.OPTION with STAGE one of: "
                 f"{', '.join(s['name'] for s in stages)}"
             )
             continue
-        per_stage.setdefault(stage, {})[opt] = value
+        per_stage.setdefault(stage, {}).update(parse_overrides([rest]))
     refs: dict[str, str] = {"run_dir": str(run_dir)}
     planned: list[Planned] = []
     for st in stages:

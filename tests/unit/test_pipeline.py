@@ -90,3 +90,18 @@ def test_replace_stale_redoes_a_stage_whose_options_changed(tmp_path, capsys):
     with pytest.raises(OutputExistsError, match="not a langadapt artifact"):
         run(q, run_dir=tmp_path / "r", replace_stale=True)
     assert (tmp_path / "r" / "x" / "notes.txt").read_text() == "mine"
+
+
+def test_a_stage_name_with_dashes_takes_overrides(tmp_path):
+    import json
+
+    p = write(tmp_path, """
+        stages:
+          - {name: my-world, command: world generate, options: {seed: 0, size: fast}}
+        """)  # fmt: skip
+    run(p, overrides=["my-world.seed=3"], run_dir=tmp_path / "r")
+    manifest = json.loads((tmp_path / "r" / "my-world" / "manifest.json").read_text())
+    assert manifest["options"]["seed"] == 3
+    for bad in ("my_world.seed=3", "my-world.=3", "my-world=3", "my-world.seed"):
+        with pytest.raises(ConfigError, match="must be STAGE.OPTION with STAGE one of: my-world"):
+            run(p, overrides=[bad], run_dir=tmp_path / "r2")
