@@ -14,7 +14,7 @@ from collections.abc import Callable
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": (
         "langadapt.demo.command:run",
-        "LEP end to end on the embedded default world; writes report/report.html in the run folder",
+        "LEP end to end on the embedded default world, with LUSIFER, xling and TAPIR sections; writes report/report.html",
     ),
     "demo report": (
         "langadapt.demo.stage:run",

@@ -54,7 +54,10 @@ def run(*, out: Path | None = None, fast: bool = False, force: bool = False) -> 
     tokenizer with Russian tokens, initialises and trains the new embeddings on Russian text,
     propagates them into the English-only instruct model with Swap, Overlap and Conversion,
     self-calibrates, evaluates every model on held-out tasks in both languages against the
-    instruct model, and writes a report that says in words what changed.
+    instruct model, and writes a report that says in words what changed. Its other sections:
+    LUSIFER embeddings against the base alone, the language the models answer Russian
+    prompts in (xling), and TAPIR (instruct teaches base; curated data against a random
+    sample of the same size).
 
     Args:
         out: run folder (default: demo, or demo-fast with --fast, under $LANGADAPT_CACHE, else
