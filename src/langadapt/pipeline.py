@@ -216,15 +216,18 @@ def validate(
 
 def _call(func, kwargs: dict[str, Any], p: Planned, replace_stale: bool) -> Any:
     pos = commands.positional_names(func)
+
+    def call(kw: dict[str, Any]) -> Any:
+        return func(*[kw[k] for k in pos], **{k: v for k, v in kw.items() if k not in pos})
+
     try:
-        return func(*[kwargs[k] for k in pos], **{k: v for k, v in kwargs.items() if k not in pos})
+        return call(kwargs)
     except OutputExistsError:
         # the refusal comes before the stage writes anything, so a second call starts clean
         if not (replace_stale and "force" in kwargs and (p.out / "manifest.json").is_file()):
             raise
     print(f"{p.name}: {p.out} holds an older run (other options or inputs); replacing it")
-    kwargs = kwargs | {"force": True}
-    return func(*[kwargs[k] for k in pos], **{k: v for k, v in kwargs.items() if k not in pos})
+    return call(kwargs | {"force": True})
 
 
 def run(

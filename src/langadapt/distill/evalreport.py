@@ -232,11 +232,10 @@ def write(tmp: Path, results: dict, wins: list[dict], by_model: dict[str, dict])
     """summary.md, report.html and report.md in `tmp`."""
     said, t = sentences(results), table(results)
     head = "TAPIR distillation: students against the reference"
-    tables = [t] + ([vs] if (vs := baseline_table(results)) is not None else [])
-    body = "\n\n".join(_md_table(x) for x in tables)
+    vs = baseline_table(results)
+    body = "\n\n".join(_md_table(x) for x in [t] + ([vs] if vs is not None else []))
     write_text_atomic(tmp / "summary.md", f"## {head}\n\n{' '.join(said)}\n\n{body}\n")
     sections = [Section("Summary", [Text(" ".join(said)), t])]
-    vs = baseline_table(results)
     if vs is not None:
         sections.append(Section(f"Against {results['baseline']}, on the same items", [vs]))
     cands = [c for c in results["candidates"] if c.get("world")]
