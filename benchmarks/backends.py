@@ -32,7 +32,8 @@ STUB = (
 )
 
 
-def _start(cmd: list[str]) -> tuple[subprocess.Popen, str]:
+def start_server(cmd: list[str]) -> tuple[subprocess.Popen, str]:
+    """Start an endpoint process that prints "... at URL" first; the process and the URL."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = proc.stdout.readline()
     if " at " not in line:
@@ -108,7 +109,7 @@ def main() -> None:
         "load_avg_1m_at_start": round(os.getloadavg()[0], 2),
     }
     with tempfile.TemporaryDirectory() as tmp:
-        proc, url = _start([sys.executable, "-c", STUB, str(args.latency_ms / 1000)])
+        proc, url = start_server([sys.executable, "-c", STUB, str(args.latency_ms / 1000)])
         try:
             result["stub"] = _measure(url, "echo", args.calls, 8, levels)
             result["cached_lookups_per_s"] = round(
@@ -121,7 +122,7 @@ def main() -> None:
 
             model = tiny_model_folder(Path(tmp) / "tiny", hidden=64)
             cmd = [sys.executable, "-m", "langadapt", "serve", str(model), "--port", "0"]
-            proc, url = _start(cmd + ["--batch-size", "16"])
+            proc, url = start_server(cmd + ["--batch-size", "16"])
             try:
                 result["serve"] = _measure(url, "tiny", args.serve_calls, args.max_tokens, levels)
                 result["serve"]["max_tokens"] = args.max_tokens

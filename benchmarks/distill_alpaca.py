@@ -29,6 +29,9 @@ from langadapt.corpus import read_json_lines
 from langadapt.distill import classify, rebalance, seed
 from langadapt.llm.clientopts import Client
 
+sys.path.insert(0, str(Path(__file__).parent))  # run as a script: its sibling
+from backends import start_server  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 ALPACA = ROOT.parent / "shared" / "data" / "alpaca" / "alpaca_5000.json"
 
@@ -36,12 +39,7 @@ ALPACA = ROOT.parent / "shared" / "data" / "alpaca" / "alpaca_5000.json"
 def _serve(model: Path, batch_size: int) -> tuple[subprocess.Popen, str]:
     cmd = [sys.executable, "-m", "langadapt", "serve", str(model), "--port", "0",
            "--served-model", "model", "--batch-size", str(batch_size)]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    if " at " not in line:
-        proc.kill()
-        raise SystemExit(f"langadapt serve {model} did not start (it printed {line!r})")
-    return proc, line.split(" at ")[1].strip()
+    return start_server(cmd)
 
 
 def _timed(func, **kwargs) -> tuple[Path, float]:

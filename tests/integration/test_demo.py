@@ -93,7 +93,7 @@ def test_demo_fast_runs_lep_end_to_end_and_resumes(tmp_path):
     # the other systems' sections, from their stages' summary.md
     assert "## Cross-lingual answers: instruct vs the LEP models" in md
     assert "## LUSIFER vs the base LLM alone" in md and "xling/report.html" in md
-    tapir = md.split("## TAPIR distillation", 1)[1].split("\n## ", 1)[0]
+    tapir = md.split("## TAPIR: instruct teaches base", 1)[1].split("\n## ", 1)[0]
     assert "minus random sample" in tapir and "McNemar" in tapir  # paired against random
     ev = json.loads((out / "t_eval" / "results.json").read_text())
     assert [c["name"] for c in ev["candidates"]] == [

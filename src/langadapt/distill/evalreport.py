@@ -228,10 +228,13 @@ def headline(results: dict) -> dict:
     return out
 
 
-def write(tmp: Path, results: dict, wins: list[dict], by_model: dict[str, dict]) -> None:
-    """summary.md, report.html and report.md in `tmp`."""
+TITLE = "TAPIR distillation: students against the reference"
+
+
+def write(tmp: Path, results: dict, wins: list[dict], by_model: dict[str, dict],
+          head: str = TITLE) -> None:  # fmt: skip
+    """summary.md, report.html and report.md in `tmp`, headed `head`."""
     said, t = sentences(results), table(results)
-    head = "TAPIR distillation: students against the reference"
     vs = baseline_table(results)
     body = "\n\n".join(_md_table(x) for x in [t] + ([vs] if vs is not None else []))
     write_text_atomic(tmp / "summary.md", f"## {head}\n\n{' '.join(said)}\n\n{body}\n")

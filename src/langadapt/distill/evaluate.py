@@ -67,6 +67,7 @@ def run(
     judge_max_tokens: int = 512,
     batch_size: int = 8,
     seed: int = 0,
+    title: str = evalreport.TITLE,
     client: Client = Client(),  # noqa: B008 (frozen)
     progress: bool = True,
     force: bool = False,
@@ -97,6 +98,7 @@ def run(
         judge_max_tokens: longest judge reply, in tokens.
         batch_size: prompts per forward pass of a local model.
         seed: seed of the length-controlled bootstrap.
+        title: the heading of summary.md and the report (e.g. what taught whom).
         client: how every endpoint (candidates, reference, judge) is called: requests in
             flight (each backend), timeout, retries, call cache (llm/clientopts.py); a model
             folder ignores it.
@@ -170,7 +172,7 @@ def run(
                      if not isinstance(a, list)]  # fmt: skip
         write_json_lines(tmp / "answers.jsonl", rows)
         write_json_atomic(tmp / "results.json", results)
-        evalreport.write(tmp, results, wins, ask.by_model)
+        evalreport.write(tmp, results, wins, ask.by_model, head=title)
         run_.results.update(evalreport.headline(results))
     print((out / "summary.md").read_text(encoding="utf-8"))
     return out
